@@ -1,0 +1,125 @@
+//! `content/site.toml`: who runs the site, in which languages, and how consent is asked.
+
+use super::localized::Localized;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteFile {
+    pub name: String,
+    /// Absolute URL of the published site, used for canonical links and the sitemap.
+    pub base_url: Spanned<String>,
+    pub default_language: Spanned<String>,
+    /// Every language the site is written in, keyed by BCP 47 tag (`nb`, `nn`, `en`).
+    pub languages: BTreeMap<String, Language>,
+    #[serde(default = "default_theme")]
+    pub theme: Spanned<String>,
+    pub controller: Controller,
+    pub policy: Policy,
+    #[serde(default)]
+    pub consent: Consent,
+    /// Labels of the theme (navigation, footer), per language.
+    #[serde(default)]
+    pub labels: BTreeMap<String, Localized>,
+}
+
+fn default_theme() -> Spanned<String> {
+    Spanned::new(0..0, "hesbynett".to_owned())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Language {
+    /// The language's name in itself, for the language switcher.
+    pub name: String,
+}
+
+/// The data controller (GDPR Art. 13(1)(a)); rendered wherever contact details are shown.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Controller {
+    pub name: String,
+    #[serde(default)]
+    pub organisation_number: Option<String>,
+    pub email: String,
+    pub address: Localized,
+    #[serde(default)]
+    pub visiting_note: Option<Localized>,
+    #[serde(default)]
+    pub phones: Vec<Phone>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phone {
+    pub label: Localized,
+    pub number: String,
+    #[serde(default)]
+    pub hours: Option<Localized>,
+}
+
+/// The privacy policy's version and date (C-33); the consent record refers to the version.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    pub version: String,
+    pub date: toml::value::Datetime,
+    /// Slug of the page that holds the policy.
+    pub page: Spanned<String>,
+    /// Slug of the page that lists the cookies.
+    pub cookie_page: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    /// Days until a choice, consent or refusal, is asked again (C-14).
+    #[serde(default = "default_expiry")]
+    pub expiry_days: Spanned<u32>,
+    #[serde(default = "default_storage_key")]
+    pub storage_key: String,
+    /// Send Google Consent Mode v2 signals.
+    #[serde(default)]
+    pub google_consent_mode: bool,
+    /// The banner's and the preferences' texts.
+    #[serde(default)]
+    pub texts: BTreeMap<String, Localized>,
+}
+
+impl Default for Consent {
+    fn default() -> Self {
+        Consent {
+            expiry_days: default_expiry(),
+            storage_key: default_storage_key(),
+            google_consent_mode: false,
+            texts: BTreeMap::new(),
+        }
+    }
+}
+
+fn default_expiry() -> Spanned<u32> {
+    Spanned::new(0..0, 180)
+}
+
+fn default_storage_key() -> String {
+    "samtykke".to_owned()
+}
+
+/// The consent texts a theme needs; each must exist in the default language.
+pub const REQUIRED_CONSENT_TEXTS: &[&str] = &[
+    "banner_title",
+    "banner_body",
+    "accept_all",
+    "reject_all",
+    "customize",
+    "preferences_title",
+    "preferences_intro",
+    "save",
+    "close",
+    "always_on",
+    "settings_button",
+    "gpc_notice",
+    "saved",
+];
