@@ -21,12 +21,16 @@ pub struct InventoryFile {
 #[serde(deny_unknown_fields)]
 pub struct Category {
     /// Strictly necessary (ekomloven § 3-15 second paragraph): always on, no toggle.
-    #[serde(default)]
+    #[serde(default = "not_necessary")]
     pub necessary: Spanned<bool>,
     #[serde(default)]
     pub order: i64,
     pub title: Localized,
     pub description: Localized,
+}
+
+fn not_necessary() -> Spanned<bool> {
+    Spanned::new(0..0, false)
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,230 @@
+//! Errors in the editor's files, reported the way rustc reports them: file, line, column, what
+//! was expected, and a hint.
+
+use codespan_reporting::diagnostic::{Diagnostic as Report, Label};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{self, termcolor::WriteColor, Config};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A source file an error can point into.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// As shown to the editor: relative to the site's root where possible.
+    pub path: PathBuf,
+    pub text: Arc<str>,
+}
+
+impl Source {
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
+        Source {
+            path: path.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// One error in one file.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub source: Source,
+    /// Byte range in `source.text`; `None` for errors about a whole file.
+    pub span: Option<Range<usize>>,
+    pub message: String,
+    /// Said at the span: what was found, or what was expected there.
+    pub label: String,
+    /// A second place the error involves, such as the first of two duplicates.
+    pub related: Option<(Range<usize>, String)>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(source: &Source, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            source: source.clone(),
+            span,
+            message: message.into(),
+            label: String::new(),
+            related: None,
+            help: None,
+        }
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn related(mut self, span: Range<usize>, label: impl Into<String>) -> Self {
+        self.related = Some((span, label.into()));
+        self
+    }
+
+    /// 1-based line and column (in characters) of the start of the span.
+    pub fn line_col(&self) -> (usize, usize) {
+        line_col(&self.source.text, self.span.as_ref().map_or(0, |s| s.start))
+    }
+
+    /// `path:line:col: message`, the form editors' tools and tests match on.
+    pub fn headline(&self) -> String {
+        let (line, col) = self.line_col();
+        format!(
+            "{}:{}:{}: {}",
+            self.source.path.display(),
+            line,
+            col,
+            self.message
+        )
+    }
+}
+
+/// 1-based line and column of byte `offset` in `text`; columns count characters, as editors do.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(text, offset.min(text.len()));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before[line_start..].chars().count() + 1;
+    (line, col)
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Every error of a failed load, in the order they were found.
+#[derive(Debug, Default)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.0.push(diagnostic);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter()
+    }
+
+    /// Ok when nothing was reported.
+    pub fn into_result(self) -> Result<(), Diagnostics> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
+
+    /// Writes every diagnostic with its source excerpt, as rustc does.
+    pub fn emit(&self, out: &mut dyn WriteColor) -> std::io::Result<()> {
+        let config = Config::default();
+        for diagnostic in &self.0 {
+            let mut files = SimpleFiles::new();
+            let id = files.add(
+                diagnostic.source.path.display().to_string(),
+                diagnostic.source.text.clone(),
+            );
+            let mut labels = Vec::new();
+            if let Some(span) = &diagnostic.span {
+                labels.push(Label::primary(id, span.clone()).with_message(&diagnostic.label));
+            }
+            if let Some((span, message)) = &diagnostic.related {
+                labels.push(Label::secondary(id, span.clone()).with_message(message));
+            }
+            let mut notes = Vec::new();
+            if diagnostic.span.is_none() && !diagnostic.label.is_empty() {
+                notes.push(diagnostic.label.clone());
+            }
+            if let Some(help) = &diagnostic.help {
+                notes.push(format!("help: {help}"));
+            }
+            let report = Report::error()
+                .with_message(&diagnostic.message)
+                .with_labels(labels)
+                .with_notes(notes);
+            if diagnostic.span.is_none() {
+                writeln!(out, "error: {}", diagnostic.message)?;
+                writeln!(out, "  --> {}", diagnostic.source.path.display())?;
+                for note in &report.notes {
+                    writeln!(out, "   = {note}")?;
+                }
+                writeln!(out)?;
+                continue;
+            }
+            term::emit_to_write_style(out, &config, &files, &report)
+                .map_err(std::io::Error::other)?;
+        }
+        Ok(())
+    }
+
+    /// The same as [`Diagnostics::emit`] without colours, for tests, logs and the serve overlay.
+    pub fn to_plain_string(&self) -> String {
+        let mut buffer = codespan_reporting::term::termcolor::NoColor::new(Vec::new());
+        // Writing into memory cannot fail.
+        let _ = self.emit(&mut buffer);
+        String::from_utf8_lossy(&buffer.into_inner()).into_owned()
+    }
+}
+
+impl std::fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for d in &self.0 {
+            writeln!(f, "{}", d.headline())?;
+        }
+        Ok(())
+    }
+}
+
+/// A path as the editor knows it: relative to `root` when it lies under it.
+pub fn display_path(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_from_one_and_in_characters() {
+        let text = "a = 1\nø = \"x\"\n";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 6), (2, 1));
+        // `=` after the two-byte `ø` and a space is the third character.
+        assert_eq!(line_col(text, text.rfind(" =").map_or(0, |i| i + 1)), (2, 3));
+        assert_eq!(line_col(text, 999), (3, 1));
+    }
+
+    #[test]
+    fn emit_shows_path_line_and_label() {
+        let source = Source::new("content/cookies.toml", "category = \"analytic\"\n");
+        let mut all = Diagnostics::default();
+        all.push(
+            Diagnostic::new(&source, Some(11..21), "unknown category `analytic`")
+                .label("expected one of `necessary`, `analytics`")
+                .help("did you mean `analytics`?"),
+        );
+        let text = all.to_plain_string();
+        assert!(text.contains("error: unknown category `analytic`"), "{text}");
+        assert!(text.contains("content/cookies.toml:1:12"), "{text}");
+        assert!(text.contains("expected one of `necessary`, `analytics`"), "{text}");
+        assert!(text.contains("help: did you mean `analytics`?"), "{text}");
+    }
+}

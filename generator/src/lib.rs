@@ -1,0 +1,15 @@
+//! Samtykke: a static-site generator for privacy policies and cookie inventories.
+//!
+//! Data flows one way: `content` (files) → `model` (checked by `validate`, bodies prepared by
+//! `markdown`) → `render` (pages, assets and the widget's configuration from `widget_config`)
+//! → `output` (written atomically).
+
+pub mod build;
+pub mod content;
+pub mod diagnostics;
+pub mod markdown;
+pub mod model;
+pub mod output;
+pub mod render;
+pub mod validate;
+pub mod widget_config;

@@ -1,0 +1,81 @@
+use clap::{Parser, Subcommand};
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use samtykke::build::{self, BuildError};
+use samtykke::render::Options;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Static-site generator for privacy policies and cookie inventories.
+#[derive(Parser)]
+#[command(name = "samtykke", version, about)]
+struct Cli {
+    /// The site's directory, holding content/ and themes/.
+    #[arg(long, global = true, default_value = ".")]
+    root: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the content, render the site and write it atomically.
+    Build {
+        /// Output directory [default: <root>/dist].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Absolute URL the site is published at, overriding site.toml.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Where tools/build-widget.sh left the compiled widget [default: <root>/target/widget].
+        #[arg(long, conflicts_with = "no_widget")]
+        widget_dir: Option<PathBuf>,
+        /// Build without the consent widget: gated scripts then never start.
+        #[arg(long)]
+        no_widget: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build { out, base_url, widget_dir, no_widget } => {
+            let out = out.unwrap_or_else(|| cli.root.join("dist"));
+            let widget = if no_widget {
+                None
+            } else {
+                let dir = widget_dir.unwrap_or_else(|| cli.root.join("target").join("widget"));
+                match build::read_widget(&dir) {
+                    Ok(bundle) => Some(bundle),
+                    Err(e) => return fail(&e),
+                }
+            };
+            let options = Options { base_url, widget, ..Options::default() };
+            match build::build(&cli.root, &out, &options) {
+                Ok(summary) => {
+                    println!("built {summary} → {}", out.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
+    }
+}
+
+fn fail(error: &BuildError) -> ExitCode {
+    match error {
+        BuildError::Content(diagnostics) => {
+            // termcolor's Auto looks only at TERM; a pipe or a log file gets no colours.
+            let choice = if std::io::stderr().is_terminal() { ColorChoice::Auto } else { ColorChoice::Never };
+            let mut stderr = StandardStream::stderr(choice);
+            let _ = diagnostics.emit(&mut stderr);
+            let n = diagnostics.len();
+            eprintln!(
+                "error: the site was not built: {n} error{} in content/; the output directory is unchanged",
+                if n == 1 { "" } else { "s" }
+            );
+        }
+        other => eprintln!("error: {other}"),
+    }
+    ExitCode::FAILURE
+}

@@ -1,0 +1,448 @@
+//! Markdown bodies: links between pages resolved and checked, shortcodes found, headings given
+//! ids. Produces HTML with a placeholder where each shortcode goes; the theme renders those.
+
+use crate::diagnostics::{Diagnostic, Diagnostics, Source};
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
+
+/// A page body, turned into HTML with shortcode placeholders.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    pub html: String,
+    pub shortcodes: Vec<ShortcodeCall>,
+    /// Ids given to headings, for anchor checks.
+    pub anchors: Vec<String>,
+}
+
+/// `{{ name(key="value") }}` alone on a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShortcodeCall {
+    pub name: String,
+    pub args: BTreeMap<String, String>,
+    /// Byte range of the call in the page's source.
+    pub span: Range<usize>,
+}
+
+/// What a body may refer to.
+pub struct Context<'a> {
+    /// `kontakt.md` or `kontakt.en.md` (paths below content/) → the page's URL.
+    pub pages: &'a HashMap<String, String>,
+    /// Every page URL, for links written as `/kontakt/`.
+    pub urls: &'a HashSet<String>,
+    /// Shortcodes the theme provides.
+    pub shortcodes: &'a [String],
+    /// Categories a `category="…"` argument may name.
+    pub categories: &'a [&'a str],
+    /// Language of the page, to resolve `@/kontakt.md` to its translation.
+    pub lang: &'a str,
+    pub default_lang: &'a str,
+}
+
+pub fn placeholder(index: usize) -> String {
+    format!("<!--samtykke-shortcode-{index}-->")
+}
+
+/// Turns the body at `body_start..` of `source` into HTML, reporting broken links and
+/// shortcodes into `errors`.
+pub fn prepare(source: &Source, body_start: usize, cx: &Context, errors: &mut Diagnostics) -> Prepared {
+    let body = &source.text[body_start..];
+    let (markdown, shortcodes) = extract_shortcodes(source, body_start, cx, errors);
+
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_HEADING_ATTRIBUTES);
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    let events: Vec<(Event, Range<usize>)> = Parser::new_ext(&markdown, options).into_offset_iter().collect();
+
+    let mut out_events = Vec::with_capacity(events.len());
+    let mut anchors = Vec::new();
+    let mut used_ids: HashSet<String> = HashSet::new();
+    let mut i = 0;
+    while i < events.len() {
+        let (event, range) = &events[i];
+        match event {
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                // Offsets into `markdown` equal offsets into `body`: shortcode lines are
+                // replaced by placeholders of the same length.
+                let at = body_start + range.start;
+                let dest = resolve_link(dest_url, source, at..body_start + range.end.min(body.len()), cx, errors);
+                out_events.push(Event::Start(Tag::Link {
+                    link_type: *link_type,
+                    dest_url: dest,
+                    title: title.clone(),
+                    id: id.clone(),
+                }));
+            }
+            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+                // Collect the heading's text to derive an id, unless the editor gave one.
+                let end = events[i..]
+                    .iter()
+                    .position(|(e, _)| matches!(e, Event::End(TagEnd::Heading(_))))
+                    .map_or(events.len(), |p| i + p);
+                let text: String = events[i + 1..end]
+                    .iter()
+                    .filter_map(|(e, _)| match e {
+                        Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                        _ => None,
+                    })
+                    .collect();
+                let base = id.as_ref().map_or_else(|| slugify(&text), |id| id.to_string());
+                let unique = unique_id(&base, &mut used_ids);
+                if *level != HeadingLevel::H1 {
+                    anchors.push(unique.clone());
+                }
+                out_events.push(Event::Start(Tag::Heading {
+                    level: *level,
+                    id: Some(CowStr::from(unique)),
+                    classes: classes.clone(),
+                    attrs: attrs.clone(),
+                }));
+            }
+            other => out_events.push(other.clone()),
+        }
+        i += 1;
+    }
+
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, out_events.into_iter());
+    Prepared { html, shortcodes, anchors }
+}
+
+fn resolve_link<'a>(
+    dest: &CowStr<'a>,
+    source: &Source,
+    span: Range<usize>,
+    cx: &Context,
+    errors: &mut Diagnostics,
+) -> CowStr<'a> {
+    if let Some(target) = dest.strip_prefix("@/") {
+        let (path, anchor) = target.split_once('#').map_or((target, None), |(p, a)| (p, Some(a)));
+        // Prefer the translation in the page's own language.
+        let translated = (cx.lang != cx.default_lang)
+            .then(|| path.strip_suffix(".md").map(|stem| format!("{stem}.{}.md", cx.lang)))
+            .flatten();
+        let url = translated
+            .as_deref()
+            .and_then(|p| cx.pages.get(p))
+            .or_else(|| cx.pages.get(path));
+        return match url {
+            Some(url) => match anchor {
+                Some(anchor) => CowStr::from(format!("{url}#{anchor}")),
+                None => CowStr::from(url.clone()),
+            },
+            None => {
+                let mut known: Vec<&str> = cx.pages.keys().map(String::as_str).collect();
+                known.sort_unstable();
+                let (expected, help) = crate::validate::expected_one_of(path, known);
+                let mut d = Diagnostic::new(source, Some(span), format!("link to a page that does not exist: `@/{path}`"))
+                    .label(expected);
+                if let Some(help) = help {
+                    d = d.help(help);
+                }
+                errors.push(d);
+                dest.clone()
+            }
+        };
+    }
+    if dest.starts_with('/') && !dest.starts_with("//") {
+        let path = dest.split(['#', '?']).next().unwrap_or("");
+        let looks_like_page = !path.rsplit('/').next().unwrap_or("").contains('.');
+        if looks_like_page && !cx.urls.contains(path) {
+            let mut known: Vec<&str> = cx.urls.iter().map(String::as_str).collect();
+            known.sort_unstable();
+            let (expected, help) = crate::validate::expected_one_of(path, known);
+            let mut d = Diagnostic::new(source, Some(span), format!("link to a page that does not exist: `{path}`"))
+                .label(expected);
+            d = d.help(help.unwrap_or_else(|| "link to a page as [text](@/page.md) and the generator checks it".to_owned()));
+            errors.push(d);
+        }
+    }
+    dest.clone()
+}
+
+/// Replaces each shortcode line with a placeholder comment padded to the same length, so byte
+/// offsets in the result still point into the original body.
+fn extract_shortcodes(
+    source: &Source,
+    body_start: usize,
+    cx: &Context,
+    errors: &mut Diagnostics,
+) -> (String, Vec<ShortcodeCall>) {
+    let body = &source.text[body_start..];
+    let mut out = String::with_capacity(body.len());
+    let mut calls = Vec::new();
+    let mut fence: Option<&str> = None;
+    let mut at = 0;
+    for line in body.split_inclusive('\n') {
+        let line_start = at;
+        at += line.len();
+        let trimmed = line.trim();
+        if let Some(marker) = fence {
+            if trimmed.starts_with(marker) {
+                fence = None;
+            }
+            out.push_str(line);
+            continue;
+        }
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            fence = Some(&trimmed[..3]);
+            out.push_str(line);
+            continue;
+        }
+        if !(trimmed.starts_with("{{") && trimmed.ends_with("}}")) {
+            out.push_str(line);
+            continue;
+        }
+        let lead = line.len() - line.trim_start().len();
+        let span_start = body_start + line_start + lead;
+        let span = span_start..span_start + trimmed.len();
+        match parse_shortcode(&trimmed[2..trimmed.len() - 2]) {
+            Ok((name, args)) => {
+                let mut ok = true;
+                if !cx.shortcodes.iter().any(|s| *s == name) {
+                    let (expected, help) = crate::validate::expected_one_of(&name, cx.shortcodes.iter().map(String::as_str));
+                    let mut d = Diagnostic::new(source, Some(span.clone()), format!("unknown shortcode `{name}`"))
+                        .label(expected);
+                    if let Some(help) = help {
+                        d = d.help(help);
+                    }
+                    errors.push(d);
+                    ok = false;
+                }
+                if let Some(category) = args.get("category") {
+                    if !cx.categories.contains(&category.as_str()) {
+                        let (expected, help) = crate::validate::expected_one_of(category, cx.categories.iter().copied());
+                        let mut d = Diagnostic::new(source, Some(span.clone()), format!("unknown category `{category}`"))
+                            .label(expected);
+                        if let Some(help) = help {
+                            d = d.help(help);
+                        }
+                        errors.push(d);
+                        ok = false;
+                    }
+                }
+                if ok {
+                    let marker = placeholder(calls.len());
+                    calls.push(ShortcodeCall { name, args, span });
+                    // Blank lines around the comment make it an HTML block of its own.
+                    out.push('\n');
+                    out.push_str(&marker);
+                    out.push('\n');
+                    let used = marker.len() + 2;
+                    let pad = line.len().saturating_sub(used);
+                    out.extend(std::iter::repeat_n(' ', pad.saturating_sub(1)));
+                    out.push('\n');
+                } else {
+                    out.push_str(line);
+                }
+            }
+            Err((offset, expected)) => {
+                let at = span.start + 2 + offset;
+                errors.push(
+                    Diagnostic::new(source, Some(at..at + 1), "malformed shortcode")
+                        .label(expected)
+                        .help("write a shortcode alone on its line: {{ name(key=\"value\") }}"),
+                );
+                out.push_str(line);
+            }
+        }
+    }
+    (out, calls)
+}
+
+type ShortcodeError = (usize, &'static str);
+
+/// Parses `name(key="value", …)` (the text between `{{` and `}}`). On error, returns the byte
+/// offset in `inner` and what was expected there.
+fn parse_shortcode(inner: &str) -> Result<(String, BTreeMap<String, String>), ShortcodeError> {
+    let bytes = inner.as_bytes();
+    let mut i = 0;
+    let skip_ws = |i: &mut usize| {
+        while *i < bytes.len() && bytes[*i].is_ascii_whitespace() {
+            *i += 1;
+        }
+    };
+    let ident = |i: &mut usize| -> Option<String> {
+        let start = *i;
+        while *i < bytes.len() && (bytes[*i].is_ascii_alphanumeric() || bytes[*i] == b'_') {
+            *i += 1;
+        }
+        (*i > start).then(|| inner[start..*i].to_owned())
+    };
+    skip_ws(&mut i);
+    let name = ident(&mut i).ok_or((i, "expected a shortcode name"))?;
+    skip_ws(&mut i);
+    if bytes.get(i) != Some(&b'(') {
+        return Err((i, "expected `(` after the shortcode name"));
+    }
+    i += 1;
+    let mut args = BTreeMap::new();
+    loop {
+        skip_ws(&mut i);
+        if bytes.get(i) == Some(&b')') {
+            i += 1;
+            break;
+        }
+        let key = ident(&mut i).ok_or((i, "expected an argument name or `)`"))?;
+        skip_ws(&mut i);
+        if bytes.get(i) != Some(&b'=') {
+            return Err((i, "expected `=` after the argument name"));
+        }
+        i += 1;
+        skip_ws(&mut i);
+        if bytes.get(i) != Some(&b'"') {
+            return Err((i, "expected a quoted value"));
+        }
+        let start = i + 1;
+        let len = inner[start..].find('"').ok_or((i, "expected a closing `\"`"))?;
+        args.insert(key, inner[start..start + len].to_owned());
+        i = start + len + 1;
+        skip_ws(&mut i);
+        match bytes.get(i) {
+            Some(b',') => i += 1,
+            Some(b')') => {
+                i += 1;
+                break;
+            }
+            _ => return Err((i, "expected `,` or `)`")),
+        }
+    }
+    skip_ws(&mut i);
+    if i != bytes.len() {
+        return Err((i, "expected `}}` after the shortcode's `)`"));
+    }
+    Ok((name, args))
+}
+
+/// A heading id: lower case, letters and digits kept (æ, ø, å too), runs of anything else
+/// become one `-`.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    if out.is_empty() {
+        out.push_str("seksjon");
+    }
+    out
+}
+
+fn unique_id(base: &str, used: &mut HashSet<String>) -> String {
+    let mut candidate = base.to_owned();
+    let mut n = 1;
+    while !used.insert(candidate.clone()) {
+        n += 1;
+        candidate = format!("{base}-{n}");
+    }
+    candidate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(body: &str) -> (Prepared, Diagnostics) {
+        let source = Source::new("content/side.md", body);
+        let pages: HashMap<String, String> = [
+            ("kontakt.md".to_owned(), "/kontakt/".to_owned()),
+            ("kontakt.en.md".to_owned(), "/en/kontakt/".to_owned()),
+        ]
+        .into();
+        let urls: HashSet<String> = ["/".to_owned(), "/kontakt/".to_owned()].into();
+        let shortcodes = vec!["cookie_table".to_owned(), "contact".to_owned()];
+        let categories = ["necessary", "analytics"];
+        let cx = Context {
+            pages: &pages,
+            urls: &urls,
+            shortcodes: &shortcodes,
+            categories: &categories,
+            lang: "nb",
+            default_lang: "nb",
+        };
+        let mut errors = Diagnostics::default();
+        let prepared = prepare(&source, 0, &cx, &mut errors);
+        (prepared, errors)
+    }
+
+    #[test]
+    fn internal_links_resolve_to_urls() {
+        let (p, errors) = run("Se [kontakt](@/kontakt.md#telefon).\n");
+        assert!(errors.is_empty(), "{errors}");
+        assert!(p.html.contains(r#"href="/kontakt/#telefon""#), "{}", p.html);
+    }
+
+    #[test]
+    fn a_link_to_a_missing_page_is_an_error_at_the_link() {
+        let (_, errors) = run("Første linje.\n\nSe [her](@/kontak.md) nå.\n");
+        let d = errors.iter().next().expect("one error");
+        assert!(d.message.contains("`@/kontak.md`"), "{}", d.message);
+        assert_eq!(d.line_col(), (3, 4));
+        assert_eq!(d.help.as_deref(), Some("did you mean `kontakt.md`?"));
+    }
+
+    #[test]
+    fn absolute_links_to_unknown_pages_are_errors() {
+        let (_, errors) = run("[a](/kontakt/) [b](/finnes-ikke/) [c](/style.css)\n");
+        assert_eq!(errors.len(), 1, "{errors}");
+        assert!(errors.iter().next().is_some_and(|d| d.message.contains("/finnes-ikke/")));
+    }
+
+    #[test]
+    fn shortcodes_become_placeholders_in_their_own_block() {
+        let (p, errors) = run("Tekst før\n{{ cookie_table(category=\"analytics\") }}\nTekst etter\n");
+        assert!(errors.is_empty(), "{errors}");
+        assert_eq!(p.shortcodes.len(), 1);
+        assert_eq!(p.shortcodes[0].args.get("category").map(String::as_str), Some("analytics"));
+        assert!(p.html.contains(&placeholder(0)), "{}", p.html);
+        assert!(!p.html.contains("<p><!--"), "placeholder must not sit inside a paragraph: {}", p.html);
+    }
+
+    #[test]
+    fn shortcodes_in_code_blocks_are_left_alone() {
+        let (p, errors) = run("```\n{{ nope() }}\n```\n");
+        assert!(errors.is_empty(), "{errors}");
+        assert!(p.shortcodes.is_empty());
+    }
+
+    #[test]
+    fn unknown_shortcodes_and_categories_are_errors_with_positions() {
+        let (_, errors) = run("\n  {{ cookie_tabel() }}\n{{ cookie_table(category=\"analytic\") }}\n");
+        let all: Vec<_> = errors.iter().collect();
+        assert_eq!(all.len(), 2, "{errors}");
+        assert_eq!(all[0].message, "unknown shortcode `cookie_tabel`");
+        assert_eq!(all[0].line_col(), (2, 3));
+        assert_eq!(all[1].message, "unknown category `analytic`");
+        assert_eq!(all[1].help.as_deref(), Some("did you mean `analytics`?"));
+    }
+
+    #[test]
+    fn malformed_shortcodes_say_what_was_expected() {
+        let (_, errors) = run("{{ contact(x=1) }}\n");
+        let d = errors.iter().next().expect("error");
+        assert_eq!(d.label, "expected a quoted value");
+        assert_eq!(d.line_col(), (1, 14));
+    }
+
+    #[test]
+    fn headings_get_unique_ids() {
+        let (p, _) = run("## Hva lagrer vi?\n\n## Hva lagrer vi?\n\n### Bruk av internett\n");
+        assert!(p.html.contains(r#"<h2 id="hva-lagrer-vi">"#), "{}", p.html);
+        assert!(p.html.contains(r#"<h2 id="hva-lagrer-vi-2">"#), "{}", p.html);
+        assert_eq!(p.anchors, ["hva-lagrer-vi", "hva-lagrer-vi-2", "bruk-av-internett"]);
+    }
+
+    #[test]
+    fn slugs_keep_norwegian_letters() {
+        assert_eq!(slugify("Rettigheter & klage til Datatilsynet"), "rettigheter-klage-til-datatilsynet");
+        assert_eq!(slugify("Følg æ, ø og å"), "følg-æ-ø-og-å");
+        assert_eq!(slugify("???"), "seksjon");
+    }
+}

@@ -1,0 +1,194 @@
+//! The site as the renderer sees it: loaded, checked, and with every page's body prepared.
+
+use crate::content::inventory::InventoryFile;
+use crate::content::site::SiteFile;
+use crate::content::{self, Content, PageFile};
+use crate::diagnostics::{Diagnostic, Diagnostics, Source};
+use crate::markdown::{self, Prepared};
+use crate::validate;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// A site that passed validation.
+#[derive(Debug)]
+pub struct Site {
+    pub root: PathBuf,
+    pub config: SiteFile,
+    pub config_source: Source,
+    pub inventory: InventoryFile,
+    pub inventory_source: Source,
+    pub theme_dir: PathBuf,
+    /// Default language first, then the others in order of their tags.
+    pub languages: Vec<String>,
+    pub pages: Vec<Page>,
+}
+
+#[derive(Debug)]
+pub struct Page {
+    pub file: PageFile,
+    pub lang: String,
+    /// Site-relative URL: `/`, `/kontakt/`, `/en/kontakt/`.
+    pub url: String,
+    pub body: Prepared,
+}
+
+impl Site {
+    pub fn default_language(&self) -> &str {
+        self.config.default_language.get_ref()
+    }
+
+    /// The page with `slug` in `lang`, if it exists.
+    pub fn page(&self, slug: &str, lang: &str) -> Option<&Page> {
+        self.pages.iter().find(|p| p.file.slug == slug && p.lang == lang)
+    }
+
+    /// The other language versions of a page, itself included.
+    pub fn translations<'a>(&'a self, page: &'a Page) -> impl Iterator<Item = &'a Page> {
+        self.pages.iter().filter(move |p| p.file.slug == page.file.slug)
+    }
+}
+
+/// The URL of a page: the default language at the root, others under `/<lang>/`.
+pub fn page_url(slug: &str, lang: &str, default_lang: &str) -> String {
+    let prefix = if lang == default_lang { String::new() } else { format!("/{lang}") };
+    if slug == "index" {
+        format!("{prefix}/")
+    } else {
+        format!("{prefix}/{slug}/")
+    }
+}
+
+/// Reads `root/content` and `root/themes/<theme>`, and checks everything. Every error found is
+/// returned at once.
+pub fn load(root: &Path) -> Result<Site, Diagnostics> {
+    let content = content::read(root, &root.join("content"))?;
+    let mut errors = Diagnostics::default();
+    validate::site(&content.site, &content.site_source, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    validate::inventory(&content.inventory, &content.inventory_source, &content.site, &mut errors);
+    let inventory_errors = errors.len();
+
+    let theme = content.site.theme.get_ref();
+    let theme_dir = root.join("themes").join(theme);
+    if !theme_dir.join("templates").is_dir() {
+        errors.push(
+            Diagnostic::new(
+                &content.site_source,
+                Some(content.site.theme.span()).filter(|s| !s.is_empty()),
+                format!("theme `{theme}` not found"),
+            )
+            .label(format!("expected a directory {}", theme_dir.join("templates").display())),
+        );
+        return Err(errors);
+    }
+    let shortcodes = list_shortcodes(&theme_dir);
+
+    let default_lang = content.site.default_language.get_ref().clone();
+    let mut languages: Vec<String> = content.site.languages.keys().cloned().collect();
+    languages.sort_by_key(|l| (*l != default_lang, l.clone()));
+
+    // Languages and URLs first: bodies link to each other.
+    let mut placed = Vec::new();
+    let mut by_path: HashMap<String, String> = HashMap::new();
+    let mut seen: HashMap<(String, String), Source> = HashMap::new();
+    for file in &content.pages {
+        let lang = file.lang_suffix.clone().unwrap_or_else(|| default_lang.clone());
+        if !content.site.languages.contains_key(&lang) {
+            let (expected, help) = validate::expected_one_of(&lang, languages.iter().map(String::as_str));
+            let mut d = Diagnostic::new(&file.source, None, format!("unknown language `{lang}` in the file name"))
+                .label(expected);
+            d = d.help(help.unwrap_or_else(|| format!("declare it in site.toml as [languages.{lang}], or rename the file")));
+            errors.push(d);
+            continue;
+        }
+        if let Some(first) = seen.get(&(file.slug.clone(), lang.clone())) {
+            errors.push(
+                Diagnostic::new(&file.source, None, format!("page `{}` exists twice in `{lang}`", file.slug))
+                    .label(format!("{} is the same page", first.path.display())),
+            );
+            continue;
+        }
+        seen.insert((file.slug.clone(), lang.clone()), file.source.clone());
+        let url = page_url(&file.slug, &lang, &default_lang);
+        let key = match &file.lang_suffix {
+            Some(suffix) => format!("{}.{suffix}.md", file.slug),
+            None => format!("{}.md", file.slug),
+        };
+        by_path.insert(key, url.clone());
+        placed.push((lang, url));
+    }
+    for (slug_field, what) in [
+        (&content.site.policy.page, "policy page"),
+        (&content.site.policy.cookie_page, "cookie page"),
+    ] {
+        let slug = slug_field.get_ref();
+        if !seen.contains_key(&(slug.clone(), default_lang.clone())) {
+            let mut known: Vec<&str> = seen.keys().map(|(s, _)| s.as_str()).collect();
+            known.sort_unstable();
+            let (expected, help) = validate::expected_one_of(slug, known);
+            let mut d = Diagnostic::new(&content.site_source, Some(slug_field.span()), format!("the {what} `{slug}` does not exist"))
+                .label(expected);
+            if let Some(help) = help {
+                d = d.help(help);
+            }
+            errors.push(d);
+        }
+    }
+    // Bodies are checked against the pages placed above; with a page missing, every link to it
+    // would be reported again.
+    if errors.len() > inventory_errors {
+        return Err(errors);
+    }
+
+    let urls: HashSet<String> = by_path.values().cloned().collect();
+    let categories: Vec<&str> = content.inventory.categories.keys().map(String::as_str).collect();
+    let mut pages = Vec::with_capacity(placed.len());
+    // Any rejected page returned above, so `placed` lines up with `content.pages`.
+    for (file, (lang, url)) in content.pages.iter().zip(placed) {
+        let cx = markdown::Context {
+            pages: &by_path,
+            urls: &urls,
+            shortcodes: &shortcodes,
+            categories: &categories,
+            lang: &lang,
+            default_lang: &default_lang,
+        };
+        let body = markdown::prepare(&file.source, file.body_start, &cx, &mut errors);
+        pages.push((lang, url, body));
+    }
+    errors.into_result()?;
+
+    let Content { root, site, site_source, inventory, inventory_source, pages: files } = content;
+    let pages = files
+        .into_iter()
+        .zip(pages)
+        .map(|(file, (lang, url, body))| Page { file, lang, url, body })
+        .collect();
+    Ok(Site {
+        root,
+        config: site,
+        config_source: site_source,
+        inventory,
+        inventory_source,
+        theme_dir,
+        languages,
+        pages,
+    })
+}
+
+/// Names of `templates/shortcodes/*.html` in the theme.
+fn list_shortcodes(theme_dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(theme_dir.join("templates").join("shortcodes"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let path = e.path();
+            (path.extension()? == "html").then(|| path.file_stem()?.to_str().map(str::to_owned))?
+        })
+        .collect();
+    names.sort();
+    names
+}

@@ -1,0 +1,343 @@
+//! From the model to files: pages through the theme's templates, assets, and the files hosts
+//! read (`sitemap.xml`, `robots.txt`, `_headers`, `404.html`). Everything is built in memory;
+//! `output` writes it.
+
+pub mod assets;
+pub mod context;
+pub mod csp;
+
+use crate::markdown::placeholder;
+use crate::model::{Page, Site};
+use crate::widget_config;
+use context::{LanguageContext, PageView, TranslationView};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tera::Tera;
+
+/// The compiled widget: wasm-bindgen's JS glue and the WASM module.
+#[derive(Debug, Clone)]
+pub struct WidgetBundle {
+    pub js: Vec<u8>,
+    pub wasm: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Overrides `base_url` of site.toml (for previews and tests).
+    pub base_url: Option<String>,
+    /// `None` builds pages whose gated scripts never start: nothing enforces or grants consent.
+    pub widget: Option<WidgetBundle>,
+    /// An extra module script for every page, such as `serve`'s live reload.
+    pub extra_module: Option<String>,
+    /// Extra `connect-src` origins for that script.
+    pub extra_connect: Vec<String>,
+}
+
+/// The rendered site: output path (relative, `/`-separated) → bytes.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub files: BTreeMap<String, Vec<u8>>,
+    pub pages: usize,
+}
+
+impl Rendered {
+    pub fn bytes(&self) -> usize {
+        self.files.values().map(Vec::len).sum()
+    }
+}
+
+#[derive(Debug)]
+pub enum RenderError {
+    Template(String),
+    Io(std::path::PathBuf, std::io::Error),
+}
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RenderError::Template(message) => write!(f, "{message}"),
+            RenderError::Io(path, e) => write!(f, "{}: {e}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+/// Tera's error with its causes, which hold the useful part ("Variable `x` not found").
+fn template_error(what: &str, e: &tera::Error) -> RenderError {
+    let mut message = format!("{what}: {e}");
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        message.push_str(&format!("\n  caused by: {c}"));
+        cause = c.source();
+    }
+    RenderError::Template(message)
+}
+
+/// Loads the theme's templates.
+pub fn load_templates(site: &Site) -> Result<Tera, RenderError> {
+    let glob = format!("{}/templates/**/*.html", site.theme_dir.display());
+    let mut tera = Tera::new(&glob).map_err(|e| template_error("cannot load the theme's templates", &e))?;
+    tera.autoescape_on(vec![".html"]);
+    tera.set_escape_fn(escape_html);
+    Ok(tera)
+}
+
+/// Escapes what can break out of text or a double-quoted attribute. Tera's default also
+/// escapes `/` and `'`, which bloats every URL and the CSP without making them safer.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct Head {
+    csp: String,
+    css_url: String,
+    config_json: String,
+    gate_js: &'static str,
+    widget_loader: String,
+}
+
+#[derive(Serialize)]
+struct GatedScript {
+    category: String,
+    src: String,
+}
+
+#[derive(Serialize)]
+struct PageContext<'a> {
+    #[serde(flatten)]
+    language: &'a LanguageContext,
+    page: &'a PageView,
+    nav: Vec<context::NavItem>,
+    head: &'a Head,
+    gated_scripts: &'a [GatedScript],
+}
+
+pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
+    let tera = load_templates(site)?;
+    let base_url = options
+        .base_url
+        .as_deref()
+        .unwrap_or(site.config.base_url.get_ref())
+        .trim_end_matches('/')
+        .to_owned();
+
+    let mut assets = assets::Assets::default();
+    let static_dir = site.theme_dir.join("static");
+    assets
+        .add_theme_static(&static_dir)
+        .map_err(|e| RenderError::Io(static_dir.clone(), e))?;
+    let css_url = assets.urls.get("style.css").cloned().unwrap_or_default();
+
+    let mut policy = csp::Policy::default();
+    let gate_js = samtykke_widget::GATE_JS;
+    policy.script_hashes.insert(csp::script_hash(gate_js));
+    let mut widget_loader = String::new();
+    if let Some(widget) = &options.widget {
+        let js = assets.add_fingerprinted("samtykke.js", widget.js.clone());
+        let wasm = assets.add_fingerprinted("samtykke.wasm", widget.wasm.clone());
+        widget_loader = format!("import init from \"{js}\";init({{module_or_path:\"{wasm}\"}});");
+        policy.script_hashes.insert(csp::script_hash(&widget_loader));
+    }
+    if let Some(extra) = &options.extra_module {
+        policy.script_hashes.insert(csp::script_hash(extra));
+        widget_loader.push_str(extra);
+    }
+    policy.extra_connect.extend(options.extra_connect.iter().cloned());
+
+    let gated_scripts: Vec<GatedScript> = site
+        .inventory
+        .services
+        .values()
+        .filter_map(|s| {
+            let src = s.script.as_ref()?.get_ref().clone();
+            let category = s.category.as_ref()?.get_ref().clone();
+            Some(GatedScript { category, src })
+        })
+        .collect();
+    for script in &gated_scripts {
+        if let Some(origin) = csp::origin(&script.src) {
+            policy.service_origins.insert(origin);
+        }
+    }
+
+    let config = widget_config::derive(&site.config, &site.inventory);
+    let head = Head {
+        csp: policy.meta(),
+        css_url,
+        config_json: widget_config::to_embedded_json(&config),
+        gate_js,
+        widget_loader,
+    };
+
+    let mut rendered = Rendered::default();
+    let languages: BTreeMap<&str, LanguageContext> = site
+        .languages
+        .iter()
+        .map(|lang| (lang.as_str(), context::language_context(site, lang, &base_url)))
+        .collect();
+
+    for page in &site.pages {
+        let Some(language) = languages.get(page.lang.as_str()) else {
+            continue;
+        };
+        let view = page_view(site, page, language, &tera, &base_url, &head, &gated_scripts)?;
+        let template = page
+            .file
+            .front
+            .template
+            .as_ref()
+            .map_or("page.html", |t| t.get_ref().as_str());
+        let cx = PageContext {
+            language,
+            page: &view,
+            nav: context::nav(site, &page.lang, Some(page)),
+            head: &head,
+            gated_scripts: &gated_scripts,
+        };
+        let html = render_template(&tera, template, &cx, &page.file.source.path.display().to_string())?;
+        rendered.files.insert(output_path(&page.url), html.into_bytes());
+        rendered.pages += 1;
+    }
+
+    // The 404 page, in the default language.
+    if let Some(language) = languages.get(site.default_language()) {
+        let view = PageView {
+            title: language.labels.get("not_found_title").cloned().unwrap_or_default(),
+            description: language.labels.get("not_found_body").cloned().unwrap_or_default(),
+            slug: "404".to_owned(),
+            url: "/404.html".to_owned(),
+            permalink: format!("{base_url}/404.html"),
+            content: String::new(),
+            translations: Vec::new(),
+        };
+        let cx = PageContext {
+            language,
+            page: &view,
+            nav: context::nav(site, site.default_language(), None),
+            head: &head,
+            gated_scripts: &gated_scripts,
+        };
+        let html = render_template(&tera, "404.html", &cx, "404.html")?;
+        rendered.files.insert("404.html".to_owned(), html.into_bytes());
+    }
+
+    rendered.files.insert("sitemap.xml".to_owned(), sitemap(site, &base_url).into_bytes());
+    rendered.files.insert(
+        "robots.txt".to_owned(),
+        format!("User-agent: *\nAllow: /\n\nSitemap: {base_url}/sitemap.xml\n").into_bytes(),
+    );
+    rendered.files.insert("_headers".to_owned(), headers(&policy).into_bytes());
+    rendered.files.append(&mut assets.files);
+    Ok(rendered)
+}
+
+fn render_template<T: Serialize>(tera: &Tera, template: &str, cx: &T, what: &str) -> Result<String, RenderError> {
+    let context = tera::Context::from_serialize(cx)
+        .map_err(|e| template_error(&format!("cannot build the context of {what}"), &e))?;
+    tera.render(template, &context)
+        .map_err(|e| template_error(&format!("cannot render {what} with {template}"), &e))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn page_view(
+    site: &Site,
+    page: &Page,
+    language: &LanguageContext,
+    tera: &Tera,
+    base_url: &str,
+    head: &Head,
+    gated_scripts: &[GatedScript],
+) -> Result<PageView, RenderError> {
+    let mut view = PageView {
+        title: page.file.front.title.clone(),
+        description: page.file.front.description.get_ref().clone(),
+        slug: page.file.slug.clone(),
+        url: page.url.clone(),
+        permalink: format!("{base_url}{}", page.url),
+        content: String::new(),
+        translations: site
+            .translations(page)
+            .map(|p| TranslationView {
+                lang: p.lang.clone(),
+                url: format!("{base_url}{}", p.url),
+            })
+            .collect(),
+    };
+    let mut content = page.body.html.clone();
+    for (index, call) in page.body.shortcodes.iter().enumerate() {
+        let mut context = tera::Context::from_serialize(PageContext {
+            language,
+            page: &view,
+            nav: Vec::new(),
+            head,
+            gated_scripts,
+        })
+        .map_err(|e| template_error("cannot build a shortcode's context", &e))?;
+        for (key, value) in &call.args {
+            if key == "category" {
+                if let Some(category) = language.consent.categories.iter().find(|c| &c.id == value) {
+                    context.insert("category", category);
+                    continue;
+                }
+            }
+            context.insert(key.as_str(), value);
+        }
+        let template = format!("shortcodes/{}.html", call.name);
+        let (line, col) = crate::diagnostics::line_col(&page.file.source.text, call.span.start);
+        let html = tera.render(&template, &context).map_err(|e| {
+            template_error(
+                &format!("{}:{line}:{col}: cannot render shortcode `{}`", page.file.source.path.display(), call.name),
+                &e,
+            )
+        })?;
+        content = content.replacen(&placeholder(index), &html, 1);
+    }
+    view.content = content;
+    Ok(view)
+}
+
+/// `/` → `index.html`, `/kontakt/` → `kontakt/index.html`.
+pub fn output_path(url: &str) -> String {
+    format!("{}index.html", url.trim_start_matches('/'))
+}
+
+fn sitemap(site: &Site, base_url: &str) -> String {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
+    );
+    for page in &site.pages {
+        xml.push_str(&format!("  <url>\n    <loc>{base_url}{}</loc>\n", page.url));
+        let translations: Vec<&Page> = site.translations(page).collect();
+        if translations.len() > 1 {
+            for t in translations {
+                xml.push_str(&format!(
+                    "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{base_url}{}\"/>\n",
+                    t.lang, t.url
+                ));
+            }
+        }
+        xml.push_str("  </url>\n");
+    }
+    xml.push_str("</urlset>\n");
+    xml
+}
+
+/// Security headers for hosts that read a `_headers` file (Netlify, Cloudflare Pages).
+fn headers(policy: &csp::Policy) -> String {
+    format!(
+        "/*\n  Content-Security-Policy: {}\n  X-Content-Type-Options: nosniff\n  Referrer-Policy: strict-origin-when-cross-origin\n  Permissions-Policy: interest-cohort=()\n\n/*.wasm\n  Content-Type: application/wasm\n  Cache-Control: public, max-age=31536000, immutable\n\n/*.css\n  Cache-Control: public, max-age=31536000, immutable\n\n/*.js\n  Cache-Control: public, max-age=31536000, immutable\n",
+        policy.header()
+    )
+}

@@ -1,0 +1,334 @@
+//! Checks that span files: categories, services and languages that must exist, duplicates, and
+//! the rules of the law that a schema cannot express. Runs once, at load; past it the model is
+//! trusted.
+
+use crate::content::inventory::{InventoryFile, LegalBasis};
+use crate::content::localized::Localized;
+use crate::content::site::{SiteFile, REQUIRED_CONSENT_TEXTS};
+use crate::diagnostics::{Diagnostic, Diagnostics, Source};
+use std::collections::HashMap;
+
+/// Labels every theme may rely on.
+pub const REQUIRED_LABELS: &[&str] = &[
+    "skip_link",
+    "nav_label",
+    "footer_label",
+    "table_name",
+    "table_purpose",
+    "table_lifetime",
+    "table_provider",
+    "table_party",
+    "table_legal_basis",
+    "table_host",
+    "party_first",
+    "party_third",
+    "basis_consent",
+    "basis_contract",
+    "basis_legal_obligation",
+    "basis_legitimate_interest",
+    "storage_cookie",
+    "storage_local",
+    "policy_version",
+    "policy_date",
+    "not_found_title",
+    "not_found_body",
+    "home",
+    "contact_email",
+    "contact_address",
+    "category_cookies",
+    "language",
+];
+
+/// "expected one of `a`, `b`" with a "did you mean" when one is close.
+pub fn expected_one_of<'a>(found: &str, known: impl IntoIterator<Item = &'a str>) -> (String, Option<String>) {
+    let known: Vec<&str> = known.into_iter().collect();
+    let list = known
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let closest = known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(found, k), *k))
+        .filter(|(distance, k)| *distance <= 2.max(k.len() / 4))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, k)| format!("did you mean `{k}`?"));
+    (format!("expected one of {list}"), closest)
+}
+
+fn with_help(diagnostic: Diagnostic, help: Option<String>) -> Diagnostic {
+    match help {
+        Some(help) => diagnostic.help(help),
+        None => diagnostic,
+    }
+}
+
+/// Every text exists in the default language, and in no language the site does not have.
+pub fn localized(
+    text: &Localized,
+    what: &str,
+    source: &Source,
+    site: &SiteFile,
+    errors: &mut Diagnostics,
+) {
+    let default = site.default_language.get_ref();
+    if !text.0.get_ref().contains_key(default.as_str()) {
+        errors.push(
+            Diagnostic::new(
+                source,
+                Some(text.span()),
+                format!("{what} has no text in the default language `{default}`"),
+            )
+            .label(format!("expected `{default} = \"…\"` here"))
+            .help(format!(
+                "every text needs the default language; add {default} = \"…\" to this table"
+            )),
+        );
+    }
+    for lang in text.languages() {
+        if !site.languages.contains_key(lang) {
+            let (expected, help) = expected_one_of(lang, site.languages.keys().map(String::as_str));
+            errors.push(with_help(
+                Diagnostic::new(
+                    source,
+                    Some(text.span()),
+                    format!("{what} has a text in unknown language `{lang}`"),
+                )
+                .label(expected),
+                help.or_else(|| Some(format!("declare it in site.toml as [languages.{lang}]"))),
+            ));
+        }
+    }
+}
+
+/// site.toml on its own: languages, texts, consent settings.
+pub fn site(site: &SiteFile, source: &Source, errors: &mut Diagnostics) {
+    let default = site.default_language.get_ref();
+    if !site.languages.contains_key(default) {
+        let (expected, help) = expected_one_of(default, site.languages.keys().map(String::as_str));
+        errors.push(with_help(
+            Diagnostic::new(
+                source,
+                Some(site.default_language.span()),
+                format!("the default language `{default}` is not declared"),
+            )
+            .label(expected),
+            help.or_else(|| Some(format!("add [languages.{default}] with its name"))),
+        ));
+        // Every other text check would repeat this error.
+        return;
+    }
+    let url = site.base_url.get_ref();
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        errors.push(
+            Diagnostic::new(source, Some(site.base_url.span()), "the base URL is not absolute")
+                .label("expected a URL such as \"https://www.example.no\""),
+        );
+    }
+    if *site.consent.expiry_days.get_ref() == 0 {
+        errors.push(
+            Diagnostic::new(
+                source,
+                Some(site.consent.expiry_days.span()),
+                "consent cannot expire after 0 days",
+            )
+            .label("expected a number of days, such as 180")
+            .help("the usual period is 180 days (6 months)"),
+        );
+    }
+    let controller = &site.controller;
+    localized(&controller.address, "the controller's address", source, site, errors);
+    if let Some(note) = &controller.visiting_note {
+        localized(note, "the visiting note", source, site, errors);
+    }
+    for phone in &controller.phones {
+        localized(&phone.label, "a phone label", source, site, errors);
+        if let Some(hours) = &phone.hours {
+            localized(hours, "a phone's opening hours", source, site, errors);
+        }
+    }
+    required_texts(
+        &site.consent.texts,
+        REQUIRED_CONSENT_TEXTS,
+        "[consent.texts]",
+        source,
+        site,
+        errors,
+    );
+    required_texts(&site.labels, REQUIRED_LABELS, "[labels]", source, site, errors);
+}
+
+fn required_texts(
+    texts: &std::collections::BTreeMap<String, Localized>,
+    required: &[&str],
+    table: &str,
+    source: &Source,
+    site: &SiteFile,
+    errors: &mut Diagnostics,
+) {
+    for key in required {
+        if !texts.contains_key(*key) {
+            errors.push(
+                Diagnostic::new(source, None, format!("{table} has no `{key}`"))
+                    .label(format!("the theme shows this text; expected `{key} = {{ {} = \"…\" }}` in {table}", site.default_language.get_ref())),
+            );
+        }
+    }
+    for (key, text) in texts {
+        if !required.contains(&key.as_str()) {
+            let (expected, help) = expected_one_of(key, required.iter().copied());
+            errors.push(with_help(
+                Diagnostic::new(source, Some(text.span()), format!("unknown key `{key}` in {table}"))
+                    .label(expected),
+                help,
+            ));
+            continue;
+        }
+        localized(text, &format!("`{key}`"), source, site, errors);
+    }
+}
+
+/// cookies.toml: categories, services and cookies, and how they refer to each other.
+pub fn inventory(inv: &InventoryFile, source: &Source, site: &SiteFile, errors: &mut Diagnostics) {
+    let category_ids = || inv.categories.keys().map(String::as_str);
+    if !inv.categories.values().any(|c| *c.necessary.get_ref()) {
+        errors.push(
+            Diagnostic::new(source, None, "no category is marked `necessary = true`")
+                .label("the consent record itself is strictly necessary and needs one"),
+        );
+    }
+    for (id, category) in &inv.categories {
+        localized(&category.title, &format!("category `{id}`'s title"), source, site, errors);
+        localized(
+            &category.description,
+            &format!("category `{id}`'s description"),
+            source,
+            site,
+            errors,
+        );
+        // C-2: analytics and marketing are never strictly necessary.
+        if *category.necessary.get_ref() && matches!(id.as_str(), "analytics" | "marketing" | "statistics") {
+            errors.push(
+                Diagnostic::new(
+                    source,
+                    Some(category.necessary.span()),
+                    format!("category `{id}` cannot be strictly necessary"),
+                )
+                .label("analytics and marketing always need consent (ekomloven § 3-15)"),
+            );
+        }
+    }
+
+    for (id, service) in &inv.services {
+        if let Some(category) = &service.category {
+            check_category(category, &inv.categories, source, errors, category_ids());
+        }
+        if let (Some(script), None) = (&service.script, &service.category) {
+            errors.push(
+                Diagnostic::new(
+                    source,
+                    Some(script.span()),
+                    format!("service `{id}` has a script but no category"),
+                )
+                .label("a script runs only after consent to its category")
+                .help("add category = \"analytics\" (or the category it belongs to)"),
+            );
+        }
+        if let Some(transfer) = &service.transfer {
+            localized(transfer, &format!("service `{id}`'s transfer"), source, site, errors);
+        }
+    }
+
+    let mut seen: HashMap<(&str, &str, &str), std::ops::Range<usize>> = HashMap::new();
+    for cookie in &inv.cookies {
+        let name = cookie.name.get_ref();
+        if let Err(why) = samtykke_widget::pattern::check(name) {
+            errors.push(
+                Diagnostic::new(source, Some(cookie.name.span()), format!("invalid cookie name `{name}`"))
+                    .label(why),
+            );
+        }
+        let category = check_category(&cookie.category, &inv.categories, source, errors, category_ids());
+        let service = inv.services.get(cookie.service.get_ref().as_str());
+        if service.is_none() {
+            let found = cookie.service.get_ref();
+            let (expected, help) = expected_one_of(found, inv.services.keys().map(String::as_str));
+            errors.push(with_help(
+                Diagnostic::new(source, Some(cookie.service.span()), format!("unknown service `{found}`"))
+                    .label(expected),
+                help.or_else(|| Some(format!("declare it as [services.{found}]"))),
+            ));
+        }
+        match &cookie.purpose {
+            Some(purpose) => localized(purpose, &format!("cookie `{name}`'s purpose"), source, site, errors),
+            None => errors.push(
+                Diagnostic::new(source, Some(cookie.name.span()), format!("cookie `{name}` has no purpose"))
+                    .label("expected `purpose = { nb = \"…\" }` in this entry")
+                    .help("visitors must be told what every cookie is for (GDPR Art. 13(1)(c))"),
+            ),
+        }
+        match &cookie.lifetime {
+            Some(lifetime) => localized(lifetime, &format!("cookie `{name}`'s lifetime"), source, site, errors),
+            None => errors.push(
+                Diagnostic::new(source, Some(cookie.name.span()), format!("cookie `{name}` has no lifetime"))
+                    .label("expected `lifetime = { nb = \"…\" }` in this entry")
+                    .help("visitors must be told how long every cookie lives (GDPR Art. 13(2)(a))"),
+            ),
+        }
+        if let Some(category) = category {
+            let basis = *cookie.legal_basis.get_ref();
+            if !*category.necessary.get_ref() && basis != LegalBasis::Consent {
+                let message = if basis == LegalBasis::LegitimateInterest {
+                    format!("cookie `{name}` needs consent, not legitimate interest")
+                } else {
+                    format!("cookie `{name}` needs consent, not `{}`", basis.as_str())
+                };
+                errors.push(
+                    Diagnostic::new(source, Some(cookie.legal_basis.span()), message)
+                        .label("expected legal_basis = \"consent\"")
+                        .help(format!(
+                            "category `{}` is not strictly necessary, so only consent can allow it (ekomloven § 3-15)",
+                            cookie.category.get_ref()
+                        )),
+                );
+            }
+        }
+        if let Some(service) = service {
+            let key = (name.as_str(), service.host.get_ref().as_str(), cookie.storage.as_str());
+            if let Some(first) = seen.get(&key) {
+                errors.push(
+                    Diagnostic::new(
+                        source,
+                        Some(cookie.name.span()),
+                        format!("cookie `{name}` is declared twice for host `{}`", key.1),
+                    )
+                    .label("declared again here")
+                    .related(first.clone(), "first declared here")
+                    .help("remove one entry, or give them different services on different hosts"),
+                );
+            } else {
+                seen.insert(key, cookie.name.span());
+            }
+        }
+    }
+}
+
+fn check_category<'a, 'b>(
+    category: &toml::Spanned<String>,
+    categories: &'a std::collections::BTreeMap<String, crate::content::inventory::Category>,
+    source: &Source,
+    errors: &mut Diagnostics,
+    known: impl IntoIterator<Item = &'b str>,
+) -> Option<&'a crate::content::inventory::Category> {
+    let found = category.get_ref();
+    let hit = categories.get(found.as_str());
+    if hit.is_none() {
+        let (expected, help) = expected_one_of(found, known);
+        errors.push(with_help(
+            Diagnostic::new(source, Some(category.span()), format!("unknown category `{found}`"))
+                .label(expected),
+            help.or_else(|| Some(format!("declare it as [categories.{found}]"))),
+        ));
+    }
+    hit
+}
