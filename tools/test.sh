@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Run every test: formatting and lints, native unit/property/integration tests, the widget's
+# DOM tests in headless Chromium, and the end-to-end tests against the built site.
+set -euo pipefail
+SAMTYKKE_LOG_TAG=test
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$(samtykke_repo_root)"
+
+bash tools/setup-toolchain.sh
+# shellcheck disable=SC1091
+source "$(samtykke_prefix)/env.sh"
+
+log "formatting and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+wasm-cargo clippy -p samtykke-widget --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
+
+log "native tests: model, validation, generator"
+cargo test --workspace
+
+log "widget DOM tests in headless Chromium"
+wasm-cargo test -p samtykke-widget --target wasm32-unknown-unknown
+
+log "end to end: the built site in headless Chromium"
+bash tools/build-widget.sh
+cargo test -p samtykke-e2e -- --test-threads=1
