@@ -2,11 +2,13 @@
 //!
 //! Data flows one way: `content` (files) → `model` (checked by `validate`, bodies prepared by
 //! `markdown`) → `render` (pages, assets and the widget's configuration from `widget_config`)
-//! → `output` (written atomically).
+//! → `output` (written atomically). `http` and `browser` serve and drive the result.
 
+pub mod browser;
 pub mod build;
 pub mod content;
 pub mod diagnostics;
+pub mod http;
 pub mod markdown;
 pub mod model;
 pub mod output;
