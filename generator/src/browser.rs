@@ -46,6 +46,12 @@ pub fn executable() -> PathBuf {
 
 impl Chromium {
     pub fn launch() -> Result<Chromium, LaunchError> {
+        Chromium::launch_with(&[])
+    }
+
+    /// With flags beyond [`FLAGS`], such as `--host-resolver-rules` that map test host names
+    /// to 127.0.0.1.
+    pub fn launch_with(extra: &[String]) -> Result<Chromium, LaunchError> {
         let path = executable();
         if !path.exists() {
             return Err(LaunchError(format!(
@@ -54,7 +60,12 @@ impl Chromium {
             )));
         }
         let profile = tempfile::tempdir().map_err(|e| LaunchError(e.to_string()))?;
-        let args: Vec<&OsStr> = FLAGS.iter().map(OsStr::new).collect();
+        let args: Vec<&OsStr> = FLAGS
+            .iter()
+            .copied()
+            .chain(extra.iter().map(String::as_str))
+            .map(OsStr::new)
+            .collect();
         let options = LaunchOptions::default_builder()
             .path(Some(path))
             .headless(true)

@@ -1,0 +1,298 @@
+//! A harness for end-to-end tests: the real `content/`, built with the compiled widget, served
+//! on loopback under the name `www.hesbynett.test`, with a stand-in for Google Analytics on a
+//! host of its own, and Chromium told that both names are 127.0.0.1.
+//!
+//! Using host names rather than bare 127.0.0.1 lets cookies live on a parent domain
+//! (`.hesbynett.test`), as they do on the real site, so the purge is tested where it matters.
+
+use headless_chrome::protocol::cdp::Network;
+use headless_chrome::Tab;
+use samtykke::browser::Chromium;
+use samtykke::http::{Files, Hook, Server};
+use samtykke::render::Options;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+use tiny_http::{Header, Response};
+
+pub const SITE_HOST: &str = "www.hesbynett.test";
+pub const PARENT_DOMAIN: &str = "hesbynett.test";
+pub const ANALYTICS_HOST: &str = "www.google-analytics.test";
+
+/// Sets the four Universal Analytics cookies the way ga.js does: first-party, on the parent
+/// domain, with ga.js's lifetimes.
+pub const GA_STANDIN: &str = r#"(function(){
+  var d = "; domain=.hesbynett.test; path=/";
+  var now = Math.floor(Date.now() / 1000);
+  document.cookie = "__utma=1." + now + "." + now + "." + now + ".1" + d + "; max-age=63072000";
+  document.cookie = "__utmb=1.1.10." + now + d + "; max-age=1800";
+  document.cookie = "__utmc=1" + d;
+  document.cookie = "__utmz=1." + now + ".1.1.utmcsr=(direct)" + d + "; max-age=15768000";
+  window.__gaStandinRan = (window.__gaStandinRan || 0) + 1;
+})();"#;
+
+pub struct Harness {
+    pub root: tempfile::TempDir,
+    pub site: Server,
+    pub files: Files,
+    /// Requests that reached the analytics stand-in.
+    pub analytics_hits: Arc<AtomicUsize>,
+    pub analytics: Server,
+    /// While set, the site answers requests for `.wasm` files only after a delay.
+    pub slow_wasm: Arc<AtomicBool>,
+    pub chromium: Chromium,
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
+}
+
+impl Harness {
+    /// Builds the real content with the compiled widget and starts both servers and Chromium.
+    pub fn start() -> Harness {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&hits);
+        let standin: Hook = Arc::new(move |request| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut response = Response::from_string(GA_STANDIN);
+            response.add_header(header("Content-Type", "text/javascript"));
+            let _ = request;
+            Some(response.boxed())
+        });
+        let analytics = Server::start(Arc::new(RwLock::new(Default::default())), 0, Some(standin))
+            .expect("start the analytics stand-in");
+
+        let slow_wasm = Arc::new(AtomicBool::new(false));
+        let slow = Arc::clone(&slow_wasm);
+        let site_hook: Hook = Arc::new(move |request| {
+            let url = request.url();
+            if url.ends_with(".wasm") && slow.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(1500));
+            }
+            // Cookies from before the banner existed: one on the parent domain, one host-only.
+            (url == "/__seed").then(|| {
+                let mut response = Response::from_string("seeded");
+                response.add_header(header(
+                    "Set-Cookie",
+                    "__utma=old; Domain=hesbynett.test; Path=/; Max-Age=3600",
+                ));
+                response.add_header(header("Set-Cookie", "__utmz=old; Path=/; Max-Age=3600"));
+                response.add_header(header("Set-Cookie", "PHPSESSID=keep; Path=/"));
+                response.boxed()
+            })
+        });
+        let files: Files = Arc::new(RwLock::new(Default::default()));
+        let site = Server::start(Arc::clone(&files), 0, Some(site_hook)).expect("start the site");
+
+        let root = tempfile::tempdir().expect("tempdir");
+        copy_dir(&repo_root().join("content"), &root.path().join("content"));
+        copy_dir(&repo_root().join("themes"), &root.path().join("themes"));
+        let inventory_path = root.path().join("content/cookies.toml");
+        let inventory = std::fs::read_to_string(&inventory_path).expect("inventory");
+        let standin_url = format!("http://{ANALYTICS_HOST}:{}/ga.js", analytics.addr().port());
+        let inventory = inventory.replace("https://www.google-analytics.com/ga.js", &standin_url);
+        assert!(
+            inventory.contains(&standin_url),
+            "content/cookies.toml no longer loads ga.js"
+        );
+        std::fs::write(&inventory_path, inventory).expect("write inventory");
+
+        let rules = format!(
+            "--host-resolver-rules=MAP {SITE_HOST} 127.0.0.1, MAP {ANALYTICS_HOST} 127.0.0.1, MAP * ~NOTFOUND"
+        );
+        let chromium = Chromium::launch_with(&[rules]).expect("launch Chromium");
+        let harness = Harness {
+            root,
+            site,
+            files,
+            analytics_hits: hits,
+            analytics,
+            slow_wasm,
+            chromium,
+        };
+        harness.rebuild();
+        harness
+    }
+
+    /// Builds `self.root` again (after a content change) and serves the result.
+    pub fn rebuild(&self) {
+        let widget_dir = repo_root().join("target/widget");
+        let widget = samtykke::build::read_widget(&widget_dir)
+            .unwrap_or_else(|e| panic!("{e}\nbuild it first: bash tools/build-widget.sh"));
+        let options = Options {
+            base_url: Some(self.base_url()),
+            widget: Some(widget),
+            ..Options::default()
+        };
+        let site =
+            samtykke::model::load(self.root.path()).unwrap_or_else(|e| panic!("content: {e}"));
+        let rendered =
+            samtykke::render::render(&site, &options).unwrap_or_else(|e| panic!("render: {e}"));
+        *self.files.write().expect("files lock") = rendered.files;
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{SITE_HOST}:{}", self.site.addr().port())
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url())
+    }
+
+    /// The site's page paths, from its sitemap.
+    pub fn page_paths(&self) -> Vec<String> {
+        let files = self.files.read().expect("files lock");
+        let sitemap =
+            String::from_utf8_lossy(files.get("sitemap.xml").expect("sitemap")).into_owned();
+        sitemap
+            .split("<loc>")
+            .skip(1)
+            .filter_map(|s| s.split("</loc>").next())
+            .filter_map(|loc| loc.find("://").map(|i| &loc[i + 3..]))
+            .filter_map(|rest| rest.find('/').map(|i| rest[i..].to_owned()))
+            .collect()
+    }
+
+    /// A tab in a fresh browser context: no cookies, no storage. `before` runs in every
+    /// document before the page's own scripts.
+    pub fn fresh_tab(&self, before: &str) -> Visitor<'_> {
+        let context = self.chromium.browser.new_context().expect("new context");
+        let tab = context.new_tab().expect("new tab");
+        let script = format!("{FIRST_PAINT_PROBE}\n{before}");
+        tab.call_method(
+            headless_chrome::protocol::cdp::Page::AddScriptToEvaluateOnNewDocument {
+                source: script,
+                world_name: None,
+                include_command_line_api: None,
+                run_immediately: None,
+            },
+        )
+        .expect("add probe");
+        tab.set_default_timeout(Duration::from_secs(20));
+        Visitor {
+            tab,
+            _context: context,
+        }
+    }
+}
+
+/// Records, before any page script can change it, whether the banner is shown when the body
+/// is parsed, which is when the first paint can happen.
+const FIRST_PAINT_PROBE: &str = r#"
+document.addEventListener("DOMContentLoaded", function () {
+  var b = document.getElementById("sk-banner");
+  window.__bannerAtFirstPaint = !!b && getComputedStyle(b).display !== "none";
+}, { capture: true, once: true });
+window.__consoleErrors = 0;
+(function () {
+  var original = console.error;
+  console.error = function () { window.__consoleErrors++; return original.apply(console, arguments); };
+  window.addEventListener("error", function () { window.__consoleErrors++; });
+})();
+"#;
+
+/// One visitor: a tab with its own cookie jar and storage.
+pub struct Visitor<'a> {
+    pub tab: Arc<Tab>,
+    _context: headless_chrome::browser::context::Context<'a>,
+}
+
+impl Visitor<'_> {
+    pub fn visit(&self, url: &str) -> &Self {
+        self.tab
+            .navigate_to(url)
+            .expect("navigate")
+            .wait_until_navigated()
+            .expect("navigated");
+        self
+    }
+
+    pub fn eval(&self, js: &str) -> serde_json::Value {
+        self.tab
+            .evaluate(js, true)
+            .unwrap_or_else(|e| panic!("evaluate {js}: {e}"))
+            .value
+            .unwrap_or(serde_json::Value::Null)
+    }
+
+    pub fn eval_bool(&self, js: &str) -> bool {
+        self.eval(js).as_bool().unwrap_or(false)
+    }
+
+    /// Waits until `js` is true; panics with `what` after 10 s.
+    pub fn wait_for(&self, js: &str, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if self.eval_bool(js) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("timed out waiting for {what} ({js})");
+    }
+
+    /// Waits until the WASM widget has started and published its API.
+    pub fn wait_for_widget(&self) {
+        self.wait_for(
+            "typeof window.samtykke === 'object' && window.samtykke !== null",
+            "the widget to start",
+        );
+    }
+
+    pub fn click(&self, selector: &str) {
+        self.tab
+            .wait_for_element(selector)
+            .unwrap_or_else(|e| panic!("no {selector}: {e}"))
+            .click()
+            .unwrap_or_else(|e| panic!("click {selector}: {e}"));
+    }
+
+    pub fn banner_visible(&self) -> bool {
+        self.eval_bool(r#"(function(){var b=document.getElementById("sk-banner");return !!b && getComputedStyle(b).display!=="none" && b.getBoundingClientRect().height>0})()"#)
+    }
+
+    /// Every cookie in this visitor's jar, HttpOnly ones included: (name, domain).
+    pub fn cookies(&self) -> Vec<(String, String)> {
+        let all = self
+            .tab
+            .call_method(Network::GetAllCookies(None))
+            .expect("Network.getAllCookies");
+        all.cookies
+            .into_iter()
+            .map(|c| (c.name, c.domain))
+            .collect()
+    }
+
+    pub fn analytics_cookies(&self) -> Vec<(String, String)> {
+        self.cookies()
+            .into_iter()
+            .filter(|(n, _)| n.starts_with("__utm"))
+            .collect()
+    }
+
+    /// The stored consent record, parsed.
+    pub fn record(&self) -> serde_json::Value {
+        let raw = self.eval("localStorage.getItem('samtykke')");
+        raw.as_str()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or(serde_json::Value::Null)
+    }
+}
