@@ -71,3 +71,319 @@ impl WidgetConfig {
             .map(|rule| rule.category.as_str())
     }
 }
+
+/// Why the widget will not use a configuration. It then fails closed: nothing optional runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigError {
+    /// Not JSON.
+    Syntax,
+    /// JSON, but not this schema: a missing, unknown or repeated field, or one of the wrong type.
+    Shape,
+    /// Written for another [`SCHEMA_VERSION`].
+    Version,
+    /// The schema fits but a rule the widget relies on does not hold (see [`WidgetConfig::check`]).
+    Invalid,
+}
+
+/// Whether `id` can name a category: ASCII letters, digits, `-` and `_`, at least one. Ids appear
+/// in `data-category` attributes and CSS selectors, and the widget passes lists of them to the
+/// page separated by spaces.
+pub fn is_category_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The widget keeps grants as bits of a `u64`, one per category.
+pub const MAX_CATEGORIES: usize = 64;
+
+impl WidgetConfig {
+    /// Reads the JSON the generator writes with serde, without serde_json (see [`crate::json`]),
+    /// and [checks](Self::check) it.
+    pub fn from_json(text: &str) -> Result<WidgetConfig, ConfigError> {
+        use crate::json::Json;
+        let value = crate::json::parse(text).map_err(|_| ConfigError::Syntax)?;
+        let fields = value
+            .fields([
+                "version",
+                "revision",
+                "storage_key",
+                "expiry_days",
+                "policy_version",
+                "categories",
+                "cookies",
+                "google_consent_mode",
+            ])
+            .ok_or(ConfigError::Shape)?;
+        let [Some(version), Some(revision), Some(storage_key), Some(expiry_days), Some(policy_version), Some(categories), Some(cookies), Some(google_consent_mode)] =
+            fields
+        else {
+            return Err(ConfigError::Shape);
+        };
+        if version.as_u64() != Some(u64::from(SCHEMA_VERSION)) {
+            return Err(match version {
+                Json::Int(_) | Json::OtherNumber => ConfigError::Version,
+                _ => ConfigError::Shape,
+            });
+        }
+        let string = |v: &Json| v.as_str().map(str::to_owned).ok_or(ConfigError::Shape);
+        // Plain loops: iterator adapters collecting into `Result` cost the widget kilobytes.
+        let mut rules = Vec::new();
+        for item in categories.as_array().ok_or(ConfigError::Shape)? {
+            let [Some(id), Some(required)] =
+                item.fields(["id", "required"]).ok_or(ConfigError::Shape)?
+            else {
+                return Err(ConfigError::Shape);
+            };
+            let required = required.as_bool().ok_or(ConfigError::Shape)?;
+            rules.push(CategoryRule {
+                id: string(id)?,
+                required,
+            });
+        }
+        let categories = rules;
+        let mut rules = Vec::new();
+        for item in cookies.as_array().ok_or(ConfigError::Shape)? {
+            let [Some(pattern), Some(category)] = item
+                .fields(["pattern", "category"])
+                .ok_or(ConfigError::Shape)?
+            else {
+                return Err(ConfigError::Shape);
+            };
+            rules.push(CookieRule {
+                pattern: string(pattern)?,
+                category: string(category)?,
+            });
+        }
+        let cookies = rules;
+        let config = WidgetConfig {
+            version: SCHEMA_VERSION,
+            revision: string(revision)?,
+            storage_key: string(storage_key)?,
+            expiry_days: expiry_days
+                .as_u64()
+                .and_then(|d| u32::try_from(d).ok())
+                .ok_or(ConfigError::Shape)?,
+            policy_version: string(policy_version)?,
+            categories,
+            cookies,
+            google_consent_mode: google_consent_mode.as_bool().ok_or(ConfigError::Shape)?,
+        };
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The rules the widget relies on beyond the schema: a revision and a storage key to compare
+    /// and store under, a positive expiry, 1 to [`MAX_CATEGORIES`] distinct categories whose ids
+    /// are [plain words](is_category_id), and cookie rules that name a known category with a
+    /// usable pattern. The generator should hold its output to the same.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let distinct = self
+            .categories
+            .iter()
+            .enumerate()
+            .all(|(i, c)| is_category_id(&c.id) && self.category_index(&c.id) == Some(i));
+        let rules_ok = self.cookies.iter().all(|rule| {
+            self.category_index(&rule.category).is_some()
+                && crate::pattern::is_usable(&rule.pattern)
+        });
+        let ok = self.version == SCHEMA_VERSION
+            && !self.revision.is_empty()
+            && !self.storage_key.is_empty()
+            && self.expiry_days > 0
+            && (1..=MAX_CATEGORIES).contains(&self.categories.len())
+            && distinct
+            && rules_ok;
+        if ok {
+            Ok(())
+        } else if self.version != SCHEMA_VERSION {
+            Err(ConfigError::Version)
+        } else {
+            Err(ConfigError::Invalid)
+        }
+    }
+
+    /// The position of `category` in [`Self::categories`].
+    pub fn category_index(&self, category: &str) -> Option<usize> {
+        self.categories.iter().position(|c| c.id == category)
+    }
+
+    /// Whether `category` is known and the visitor may grant or refuse it.
+    pub fn is_optional(&self, category: &str) -> bool {
+        self.categories
+            .iter()
+            .any(|c| c.id == category && !c.required)
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+pub(crate) mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The shape of Hesbynett's configuration.
+    pub(crate) fn hesbynett() -> WidgetConfig {
+        WidgetConfig {
+            version: SCHEMA_VERSION,
+            revision: "rev-2025-01".into(),
+            storage_key: "samtykke".into(),
+            expiry_days: 180,
+            policy_version: "2025-01-01".into(),
+            categories: vec![
+                CategoryRule {
+                    id: "necessary".into(),
+                    required: true,
+                },
+                CategoryRule {
+                    id: "analytics".into(),
+                    required: false,
+                },
+            ],
+            cookies: vec![
+                CookieRule {
+                    pattern: "PHPSESSID".into(),
+                    category: "necessary".into(),
+                },
+                CookieRule {
+                    pattern: "roundcube_sess*".into(),
+                    category: "necessary".into(),
+                },
+                CookieRule {
+                    pattern: "__utm*".into(),
+                    category: "analytics".into(),
+                },
+                CookieRule {
+                    pattern: "_ga*".into(),
+                    category: "analytics".into(),
+                },
+            ],
+            google_consent_mode: false,
+        }
+    }
+
+    #[test]
+    fn reads_what_serde_writes() {
+        let config = hesbynett();
+        let text = serde_json::to_string_pretty(&config).unwrap();
+        assert_eq!(WidgetConfig::from_json(&text), Ok(config));
+    }
+
+    #[test]
+    fn refuses_broken_or_foreign_configurations() {
+        let good = serde_json::to_value(hesbynett()).unwrap();
+        let with = |f: &dyn Fn(&mut serde_json::Value)| {
+            let mut v = good.clone();
+            f(&mut v);
+            WidgetConfig::from_json(&v.to_string())
+        };
+        assert_eq!(WidgetConfig::from_json("{"), Err(ConfigError::Syntax));
+        assert_eq!(WidgetConfig::from_json("[]"), Err(ConfigError::Shape));
+        assert_eq!(with(&|v| v["extra"] = 1.into()), Err(ConfigError::Shape));
+        assert_eq!(
+            with(&|v| {
+                v.as_object_mut().unwrap().remove("revision");
+            }),
+            Err(ConfigError::Shape)
+        );
+        assert_eq!(
+            with(&|v| v["version"] = 2.into()),
+            Err(ConfigError::Version)
+        );
+        assert_eq!(
+            with(&|v| v["expiry_days"] = (-1).into()),
+            Err(ConfigError::Shape)
+        );
+        assert_eq!(
+            with(&|v| v["expiry_days"] = 0.into()),
+            Err(ConfigError::Invalid)
+        );
+        assert_eq!(
+            with(&|v| v["storage_key"] = "".into()),
+            Err(ConfigError::Invalid)
+        );
+        assert_eq!(
+            with(&|v| v["revision"] = "".into()),
+            Err(ConfigError::Invalid)
+        );
+        assert_eq!(
+            with(&|v| v["categories"] = serde_json::json!([])),
+            Err(ConfigError::Invalid)
+        );
+        assert_eq!(
+            with(&|v| v["categories"][1]["id"] = "necessary".into()),
+            Err(ConfigError::Invalid)
+        );
+        assert_eq!(
+            with(&|v| v["cookies"][0]["category"] = "ads".into()),
+            Err(ConfigError::Invalid)
+        );
+        assert_eq!(
+            with(&|v| v["categories"][1]["id"] = "two words".into()),
+            Err(ConfigError::Invalid)
+        );
+        assert_eq!(
+            with(&|v| v["categories"][1]["id"] = "".into()),
+            Err(ConfigError::Invalid)
+        );
+        assert_eq!(
+            with(&|v| v["cookies"][0]["pattern"] = "*".into()),
+            Err(ConfigError::Invalid)
+        );
+        assert_eq!(
+            with(&|v| v["cookies"][0]["extra"] = 1.into()),
+            Err(ConfigError::Shape)
+        );
+        assert_eq!(
+            with(&|v| v["google_consent_mode"] = "yes".into()),
+            Err(ConfigError::Shape)
+        );
+        let many: Vec<_> = (0..=MAX_CATEGORIES)
+            .map(|i| serde_json::json!({"id": format!("c{i}"), "required": false}))
+            .collect();
+        assert_eq!(
+            with(&|v| v["categories"] = many.clone().into()),
+            Err(ConfigError::Invalid)
+        );
+    }
+
+    prop_compose! {
+        fn any_config()(
+            revision in "\\PC{1,16}",
+            storage_key in "\\PC{1,16}",
+            expiry_days in 1u32..=u32::MAX,
+            policy_version in "\\PC{0,10}",
+            ids in prop::collection::btree_set("[a-zA-Z0-9_-]{1,10}", 1..6),
+            required in prop::collection::vec(any::<bool>(), 6),
+            patterns in prop::collection::vec(("[A-Za-z_]{1,8}\\*?", any::<prop::sample::Index>()), 0..8),
+            google_consent_mode in any::<bool>(),
+        ) -> WidgetConfig {
+            let categories: Vec<CategoryRule> = ids
+                .into_iter()
+                .zip(required)
+                .map(|(id, required)| CategoryRule { id, required })
+                .collect();
+            let cookies = patterns
+                .into_iter()
+                .map(|(pattern, i)| CookieRule { pattern, category: i.get(&categories).id.clone() })
+                .collect();
+            WidgetConfig {
+                version: SCHEMA_VERSION, revision, storage_key, expiry_days, policy_version,
+                categories, cookies, google_consent_mode,
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn every_serde_written_config_reads_back(config in any_config()) {
+            let text = serde_json::to_string(&config).unwrap();
+            prop_assert_eq!(WidgetConfig::from_json(&text), Ok(config));
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(text in any::<String>()) {
+            let _ = WidgetConfig::from_json(&text);
+        }
+    }
+}

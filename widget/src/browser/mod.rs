@@ -1,0 +1,206 @@
+//! The widget in the page. It reads the configuration and the stored record, decides what is
+//! granted, and has the page (`page.js`) show and enforce it. Every failure ends in the closed
+//! state: only required categories granted, nothing optional started.
+
+mod page;
+mod store;
+
+use crate::config::WidgetConfig;
+use crate::grant::{on_load, Grant};
+use crate::purge;
+use crate::record::{ConsentRecord, Method};
+use crate::validity::assess;
+use std::cell::Cell;
+use wasm_bindgen::prelude::*;
+
+// SAFETY: wasm32-unknown-unknown without the `atomics` target feature runs a single thread,
+// which is the one condition `AssumeSingleThreaded` asks for.
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+/// One page's widget. It lives as long as the page, so it is leaked rather than owned: the page's
+/// listeners and the cookie guard reach it through [`current`] at any time, including while the
+/// widget itself is inside a call into the page (an activated inline script runs synchronously
+/// and may set a cookie). Hence only `Cell`s, and no borrow held across a call into JavaScript.
+struct Widget {
+    config: WidgetConfig,
+    storage: Option<web_sys::Storage>,
+    grant: Cell<Grant>,
+    /// The current grant comes from the browser signal, not from the visitor (`#sk-gpc`).
+    gpc_honoured: Cell<bool>,
+}
+
+thread_local! {
+    static CURRENT: Cell<Option<&'static Widget>> = const { Cell::new(None) };
+    static INSTALLED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn current() -> Option<&'static Widget> {
+    CURRENT.with(Cell::get)
+}
+
+/// Starts the widget on the current page. It runs by itself when the module is instantiated;
+/// calling it again re-reads the configuration, the record and the markup, as a test does after
+/// building its page.
+#[wasm_bindgen(start)]
+pub fn start() {
+    let Some(config) = page::config().and_then(|text| WidgetConfig::from_json(&text).ok()) else {
+        // Nothing optional can start without knowing what is optional; the gate has shown the
+        // banner if it could not read the configuration either. A widget started earlier on this
+        // page stands down too.
+        CURRENT.with(|c| c.set(None));
+        page::warn("samtykke: no valid configuration; nothing optional runs");
+        return;
+    };
+    let gpc = page::gpc();
+    let storage = store::open();
+    let stored = storage
+        .as_ref()
+        .and_then(|s| store::read(s, &config.storage_key));
+    let load = on_load(&config, &assess(stored.as_deref(), &config, now_ms()), gpc);
+    let widget: &'static Widget = Box::leak(Box::new(Widget {
+        config,
+        storage,
+        grant: Cell::new(load.grant),
+        gpc_honoured: Cell::new(load.gpc_honoured),
+    }));
+    CURRENT.with(|c| c.set(Some(widget)));
+    if !INSTALLED.with(|installed| installed.replace(true)) {
+        install();
+    }
+    if load.store_gpc_refusal {
+        widget.record(Method::Gpc);
+    }
+    // Google's tags wait for a default before they run; the grant follows as an update.
+    widget.consent("default");
+    if load.grant.any_optional(&widget.config) {
+        widget.consent("update");
+    }
+    widget.apply(load.ask);
+    page::replay();
+}
+
+/// The page's hooks into the widget, once per page: the `data-sk` actions, and the cookie guard's
+/// question. Both find the widget through [`current`], so a restart swaps what they act on.
+fn install() {
+    let act = Closure::<dyn Fn(String, JsValue)>::new(|action: String, control: JsValue| {
+        if let Some(widget) = current() {
+            widget.act(&action, &control);
+        }
+    });
+    // Without a widget (only after a restart with a broken configuration) the guard knows no
+    // categories and stands aside, as if it had never been installed.
+    let allow = Closure::<dyn Fn(String) -> bool>::new(|cookie: String| {
+        current().is_none_or(|w| purge::write_allowed(&cookie, &w.config, w.grant.get()))
+    });
+    page::setup(act.as_ref(), allow.as_ref());
+    act.forget();
+    allow.forget();
+}
+
+impl Widget {
+    fn act(&self, action: &str, control: &JsValue) {
+        match action {
+            "accept-all" => self.choose(Method::AcceptAll),
+            "reject-all" => self.choose(Method::RejectAll),
+            "save" => self.choose(Method::Custom),
+            "preferences" => page::open(control),
+            // Closes the preferences if open, else hides the banner for this page. Neither is a
+            // choice (C-5): nothing is stored, and the next page asks again.
+            "close" if !page::close() => page::ask(false),
+            _ => {}
+        }
+    }
+
+    /// Brings the page in line with the grant: the banner, the toggles, purged cookies and
+    /// storage, started scripts.
+    fn apply(&self, ask: bool) {
+        let grant = self.grant.get();
+        page::ask(ask);
+        let mut ids = String::new();
+        for id in grant.ids(&self.config) {
+            if !ids.is_empty() {
+                ids.push(' ');
+            }
+            ids.push_str(id);
+        }
+        page::show(&ids, self.gpc_honoured.get());
+        self.purge_cookies();
+        store::purge(self);
+        page::activate();
+    }
+
+    /// Deletes every cookie of a refused category at every (domain, path) it may have been set
+    /// on; the deletions pass the guard, which never blocks one.
+    fn purge_cookies(&self) {
+        let header = page::cookies();
+        let names = purge::names_to_purge(&header, &self.config, self.grant.get());
+        if names.is_empty() {
+            return;
+        }
+        let place = page::place();
+        let mut place = crate::text::split(&place, b'\n');
+        let secure = place.next() == Some("https:");
+        let (host, path) = (place.next().unwrap_or(""), place.next().unwrap_or(""));
+        let targets = purge::targets(host, path);
+        let mut deletions = String::new();
+        for name in names {
+            for (domain, path) in &targets {
+                deletions.push_str(&purge::deletion(name, domain, path, secure));
+                deletions.push('\n');
+            }
+        }
+        page::set_cookies(&deletions);
+    }
+
+    /// Stores a record of `method` and makes it the grant. A record that cannot be stored grants
+    /// nothing: consent that cannot be demonstrated (C-13) is not relied on.
+    fn record(&self, method: Method) -> bool {
+        let ticked = if method == Method::Custom {
+            page::toggles()
+        } else {
+            String::new()
+        };
+        let record = ConsentRecord::new(&self.config, method, page::random_hex(), now_ms(), |c| {
+            method == Method::AcceptAll || crate::text::split(&ticked, b' ').any(|t| t == c)
+        });
+        let stored = self
+            .storage
+            .as_ref()
+            .is_some_and(|s| store::write(s, &self.config.storage_key, &record.encode()));
+        self.grant.set(if stored {
+            Grant::from_fn(&self.config, |c| record.choices.get(c) == Some(true))
+        } else {
+            Grant::required(&self.config)
+        });
+        stored
+    }
+
+    /// A choice the visitor made: store it, apply it, announce it.
+    fn choose(&self, method: Method) {
+        let stored = self.record(method);
+        self.gpc_honoured.set(false);
+        page::close();
+        self.consent("update");
+        self.apply(!stored);
+        if stored {
+            page::saved();
+        }
+        page::announce();
+    }
+
+    /// Google Consent Mode v2, if configured: `analytics` grants `analytics_storage`,
+    /// `marketing` the three `ad_*` types. A `"default"` denies everything.
+    fn consent(&self, command: &str) {
+        if self.config.google_consent_mode {
+            let granted = |c| command != "default" && self.grant.get().allows(&self.config, c);
+            page::consent(command, granted("analytics"), granted("marketing"));
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    // `as` saturates: a clock before 1970 reads as 0, which only makes records look old.
+    js_sys::Date::now() as u64
+}

@@ -1,0 +1,116 @@
+// The page side of the widget: the DOM operations the WASM asks for, and nothing that decides.
+// Which categories are granted, what to store, which cookie to delete or let through: all of
+// that is Rust's, and reaches this file as plain values. It lives in JS because each DOM call
+// made from WASM costs marshalling code; tools/build-widget.sh inlines it into samtykke.js and
+// drops the lines that start with `//`.
+const d = document;
+// The ids Rust last granted (`show`), and the control that opened the preferences.
+let granted = [], opener = null, on = null;
+
+const $ = (id) => d.getElementById(id);
+const dialog = () => $("sk-preferences");
+const toggleList = () => d.querySelectorAll("[data-sk-category]");
+const sync = () => { for (const t of toggleList()) t.checked = granted.includes(t.dataset.skCategory) };
+
+// Installs the cookie guard, the click and close listeners and `window.samtykke`. `act(action,
+// control)` handles a `data-sk` action; `allow(cookie)` judges a `document.cookie` write.
+export function setup(act, allow) {
+  on = act;
+  let p = d, c;
+  while ((p = Object.getPrototypeOf(p)) && !(c = Object.getOwnPropertyDescriptor(p, "cookie")));
+  if (c) Object.defineProperty(d, "cookie", {
+    configurable: true,
+    get: c.get,
+    // Non-strings are dropped: their string form would dodge the check.
+    set(v) { typeof v == "string" && allow(v) && c.set.call(d, v) },
+  });
+  d.addEventListener("click", (e) => {
+    const b = e.target.closest?.("[data-sk]");
+    if (b) { e.preventDefault(); act(b.dataset.sk, b) }
+  });
+  // `close` does not bubble; capture sees it. Escape lands here too, and only moves focus.
+  d.addEventListener("close", (e) => {
+    if (e.target == dialog()) { opener?.focus(); opener = null }
+  }, true);
+  self.samtykke = { open: () => act("preferences", null), granted: (c) => granted.includes(c) };
+}
+
+// Hands the actions the gate queued before the WASM ran to `act`, after removing the gate's
+// listener so no click counts twice.
+export function replay() {
+  const q = self.__sk;
+  if (q) { d.removeEventListener("click", q.h, true); q.splice(0).forEach((a) => on(a, null)) }
+}
+
+export const config = () => $("samtykke-config")?.textContent;
+export const warn = (message) => console.warn(message);
+// 16 random bytes as 32 hex digits, for the record's id.
+export const randomHex = () =>
+  [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
+export const gpc = () => navigator.globalPrivacyControl === true;
+export const cookies = () => d.cookie;
+// One write per line, each through the guard like any other (cookie strings hold no newline).
+export const setCookies = (lines) => lines.split("\n").forEach((c) => c && (d.cookie = c));
+// A URL's protocol, host and path hold no newline either.
+export const place = () => [location.protocol, location.hostname, location.pathname].join("\n");
+export const ask = (show) => d.documentElement.classList.toggle("sk-ask", show);
+
+// Shows the grant (category ids separated by spaces): the toggles, the GPC note, and what
+// `samtykke.granted` answers.
+export function show(ids, gpcHonoured) {
+  granted = ids ? ids.split(" ") : [];
+  sync();
+  const g = $("sk-gpc");
+  if (g) g.hidden = !gpcHonoured;
+}
+
+// The ids of the ticked toggles, separated by spaces.
+export function toggles() {
+  return [...toggleList()].filter((t) => t.checked).map((t) => t.dataset.skCategory).join(" ");
+}
+
+export function open(control) {
+  const p = dialog();
+  if (p && !p.open) {
+    // The saved choice, not what was ticked before an Escape (C-11).
+    sync();
+    opener = control || d.activeElement;
+    p.showModal();
+  }
+}
+
+// Closes the preferences; false if they were not open.
+export function close() {
+  const p = dialog();
+  return p?.open ? (p.close(), true) : false;
+}
+
+export function saved() {
+  const s = $("sk-status");
+  if (s) s.textContent = s.dataset.skSaved || "";
+}
+
+export const announce = () =>
+  d.dispatchEvent(new CustomEvent("samtykke:change", { detail: { granted: [...granted] } }));
+
+// Starts each placeholder of a granted category, once: a script placeholder is replaced by a real
+// script (same text, so the same CSP hash), an iframe gets its src and loses data-src.
+export function activate() {
+  for (const e of d.querySelectorAll('script[type="text/plain"][data-category],iframe[data-category][data-src]')) {
+    if (!granted.includes(e.dataset.category) || !e.isConnected) continue;
+    if (e.tagName == "IFRAME") { e.src = e.dataset.src; delete e.dataset.src; continue }
+    const s = d.createElement("script");
+    for (const a of e.attributes) if (!/^(type|data-category|data-src)$/.test(a.name)) s.setAttribute(a.name, a.value);
+    // Inserted scripts run async by default; keep the page's order.
+    if (e.dataset.src) { s.src = e.dataset.src; s.async = false } else s.text = e.text;
+    e.replaceWith(s);
+  }
+}
+
+// Google Consent Mode v2 through the page's gtag (crate::GTAG_JS), if there is one.
+export function consent(command, analytics, ads) {
+  const s = (v) => (v ? "granted" : "denied");
+  typeof self.gtag == "function" && self.gtag("consent", command, {
+    analytics_storage: s(analytics), ad_storage: s(ads), ad_user_data: s(ads), ad_personalization: s(ads),
+  });
+}
