@@ -77,6 +77,9 @@ impl Chromium {
             .build()
             .map_err(|e| LaunchError(e.to_string()))?;
         let browser = Browser::new(options).map_err(|e| LaunchError(e.to_string()))?;
-        Ok(Chromium { browser, _profile: profile })
+        Ok(Chromium {
+            browser,
+            _profile: profile,
+        })
     }
 }

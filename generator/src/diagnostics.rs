@@ -208,7 +208,10 @@ mod tests {
         assert_eq!(line_col(text, 0), (1, 1));
         assert_eq!(line_col(text, 6), (2, 1));
         // `=` after the two-byte `ø` and a space is the third character.
-        assert_eq!(line_col(text, text.rfind(" =").map_or(0, |i| i + 1)), (2, 3));
+        assert_eq!(
+            line_col(text, text.rfind(" =").map_or(0, |i| i + 1)),
+            (2, 3)
+        );
         assert_eq!(line_col(text, 999), (3, 1));
     }
 
@@ -222,9 +225,15 @@ mod tests {
                 .help("did you mean `analytics`?"),
         );
         let text = all.to_plain_string();
-        assert!(text.contains("error: unknown category `analytic`"), "{text}");
+        assert!(
+            text.contains("error: unknown category `analytic`"),
+            "{text}"
+        );
         assert!(text.contains("content/cookies.toml:1:12"), "{text}");
-        assert!(text.contains("expected one of `necessary`, `analytics`"), "{text}");
+        assert!(
+            text.contains("expected one of `necessary`, `analytics`"),
+            "{text}"
+        );
         assert!(text.contains("help: did you mean `analytics`?"), "{text}");
     }
 }

@@ -6,12 +6,15 @@
 
 pub mod browser;
 pub mod build;
+pub mod check;
 pub mod content;
 pub mod diagnostics;
 pub mod http;
+pub mod init;
 pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod serve;
 pub mod validate;
 pub mod widget_config;

@@ -34,12 +34,34 @@ enum Command {
         #[arg(long)]
         no_widget: bool,
     },
+    /// Build into memory and serve on 127.0.0.1, rebuilding and reloading on every change.
+    Serve {
+        /// Port on 127.0.0.1; 0 picks a free one.
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+    },
+    /// Check the content without writing anything, and report gaps in the policy and inventory.
+    Check {
+        /// Treat warnings as errors (for CI).
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Create a new site in DIR, in Norwegian, ready to build and to fill in.
+    Init {
+        /// An empty or new directory.
+        dir: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { out, base_url, widget_dir, no_widget } => {
+        Command::Build {
+            out,
+            base_url,
+            widget_dir,
+            no_widget,
+        } => {
             let out = out.unwrap_or_else(|| cli.root.join("dist"));
             let widget = if no_widget {
                 None
@@ -50,7 +72,11 @@ fn main() -> ExitCode {
                     Err(e) => return fail(&e),
                 }
             };
-            let options = Options { base_url, widget, ..Options::default() };
+            let options = Options {
+                base_url,
+                widget,
+                ..Options::default()
+            };
             match build::build(&cli.root, &out, &options) {
                 Ok(summary) => {
                     println!("built {summary} → {}", out.display());
@@ -59,6 +85,9 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
+        Command::Serve { port } => samtykke::serve::run(&cli.root, port),
+        Command::Check { strict } => samtykke::check::run(&cli.root, strict),
+        Command::Init { dir } => samtykke::init::run(&dir),
     }
 }
 
@@ -66,7 +95,11 @@ fn fail(error: &BuildError) -> ExitCode {
     match error {
         BuildError::Content(diagnostics) => {
             // termcolor's Auto looks only at TERM; a pipe or a log file gets no colours.
-            let choice = if std::io::stderr().is_terminal() { ColorChoice::Auto } else { ColorChoice::Never };
+            let choice = if std::io::stderr().is_terminal() {
+                ColorChoice::Auto
+            } else {
+                ColorChoice::Never
+            };
             let mut stderr = StandardStream::stderr(choice);
             let _ = diagnostics.emit(&mut stderr);
             let n = diagnostics.len();

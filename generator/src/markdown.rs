@@ -45,7 +45,12 @@ pub fn placeholder(index: usize) -> String {
 
 /// Turns the body at `body_start..` of `source` into HTML, reporting broken links and
 /// shortcodes into `errors`.
-pub fn prepare(source: &Source, body_start: usize, cx: &Context, errors: &mut Diagnostics) -> Prepared {
+pub fn prepare(
+    source: &Source,
+    body_start: usize,
+    cx: &Context,
+    errors: &mut Diagnostics,
+) -> Prepared {
     let body = &source.text[body_start..];
     let (markdown, shortcodes) = extract_shortcodes(source, body_start, cx, errors);
 
@@ -53,7 +58,9 @@ pub fn prepare(source: &Source, body_start: usize, cx: &Context, errors: &mut Di
     options.insert(Options::ENABLE_TABLES);
     options.insert(Options::ENABLE_HEADING_ATTRIBUTES);
     options.insert(Options::ENABLE_STRIKETHROUGH);
-    let events: Vec<(Event, Range<usize>)> = Parser::new_ext(&markdown, options).into_offset_iter().collect();
+    let events: Vec<(Event, Range<usize>)> = Parser::new_ext(&markdown, options)
+        .into_offset_iter()
+        .collect();
 
     let mut out_events = Vec::with_capacity(events.len());
     let mut anchors = Vec::new();
@@ -62,11 +69,22 @@ pub fn prepare(source: &Source, body_start: usize, cx: &Context, errors: &mut Di
     while i < events.len() {
         let (event, range) = &events[i];
         match event {
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 // Offsets into `markdown` equal offsets into `body`: shortcode lines are
                 // replaced by placeholders of the same length.
                 let at = body_start + range.start;
-                let dest = resolve_link(dest_url, source, at..body_start + range.end.min(body.len()), cx, errors);
+                let dest = resolve_link(
+                    dest_url,
+                    source,
+                    at..body_start + range.end.min(body.len()),
+                    cx,
+                    errors,
+                );
                 out_events.push(Event::Start(Tag::Link {
                     link_type: *link_type,
                     dest_url: dest,
@@ -74,7 +92,12 @@ pub fn prepare(source: &Source, body_start: usize, cx: &Context, errors: &mut Di
                     id: id.clone(),
                 }));
             }
-            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
                 // Collect the heading's text to derive an id, unless the editor gave one.
                 let end = events[i..]
                     .iter()
@@ -87,7 +110,9 @@ pub fn prepare(source: &Source, body_start: usize, cx: &Context, errors: &mut Di
                         _ => None,
                     })
                     .collect();
-                let base = id.as_ref().map_or_else(|| slugify(&text), |id| id.to_string());
+                let base = id
+                    .as_ref()
+                    .map_or_else(|| slugify(&text), |id| id.to_string());
                 let unique = unique_id(&base, &mut used_ids);
                 if *level != HeadingLevel::H1 {
                     anchors.push(unique.clone());
@@ -106,7 +131,11 @@ pub fn prepare(source: &Source, body_start: usize, cx: &Context, errors: &mut Di
 
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, out_events.into_iter());
-    Prepared { html, shortcodes, anchors }
+    Prepared {
+        html,
+        shortcodes,
+        anchors,
+    }
 }
 
 fn resolve_link<'a>(
@@ -117,10 +146,15 @@ fn resolve_link<'a>(
     errors: &mut Diagnostics,
 ) -> CowStr<'a> {
     if let Some(target) = dest.strip_prefix("@/") {
-        let (path, anchor) = target.split_once('#').map_or((target, None), |(p, a)| (p, Some(a)));
+        let (path, anchor) = target
+            .split_once('#')
+            .map_or((target, None), |(p, a)| (p, Some(a)));
         // Prefer the translation in the page's own language.
         let translated = (cx.lang != cx.default_lang)
-            .then(|| path.strip_suffix(".md").map(|stem| format!("{stem}.{}.md", cx.lang)))
+            .then(|| {
+                path.strip_suffix(".md")
+                    .map(|stem| format!("{stem}.{}.md", cx.lang))
+            })
             .flatten();
         let url = translated
             .as_deref()
@@ -135,8 +169,12 @@ fn resolve_link<'a>(
                 let mut known: Vec<&str> = cx.pages.keys().map(String::as_str).collect();
                 known.sort_unstable();
                 let (expected, help) = crate::validate::expected_one_of(path, known);
-                let mut d = Diagnostic::new(source, Some(span), format!("link to a page that does not exist: `@/{path}`"))
-                    .label(expected);
+                let mut d = Diagnostic::new(
+                    source,
+                    Some(span),
+                    format!("link to a page that does not exist: `@/{path}`"),
+                )
+                .label(expected);
                 if let Some(help) = help {
                     d = d.help(help);
                 }
@@ -152,9 +190,15 @@ fn resolve_link<'a>(
             let mut known: Vec<&str> = cx.urls.iter().map(String::as_str).collect();
             known.sort_unstable();
             let (expected, help) = crate::validate::expected_one_of(path, known);
-            let mut d = Diagnostic::new(source, Some(span), format!("link to a page that does not exist: `{path}`"))
-                .label(expected);
-            d = d.help(help.unwrap_or_else(|| "link to a page as [text](@/page.md) and the generator checks it".to_owned()));
+            let mut d = Diagnostic::new(
+                source,
+                Some(span),
+                format!("link to a page that does not exist: `{path}`"),
+            )
+            .label(expected);
+            d = d.help(help.unwrap_or_else(|| {
+                "link to a page as [text](@/page.md) and the generator checks it".to_owned()
+            }));
             errors.push(d);
         }
     }
@@ -200,10 +244,17 @@ fn extract_shortcodes(
         match parse_shortcode(&trimmed[2..trimmed.len() - 2]) {
             Ok((name, args)) => {
                 let mut ok = true;
-                if !cx.shortcodes.iter().any(|s| *s == name) {
-                    let (expected, help) = crate::validate::expected_one_of(&name, cx.shortcodes.iter().map(String::as_str));
-                    let mut d = Diagnostic::new(source, Some(span.clone()), format!("unknown shortcode `{name}`"))
-                        .label(expected);
+                if !cx.shortcodes.contains(&name) {
+                    let (expected, help) = crate::validate::expected_one_of(
+                        &name,
+                        cx.shortcodes.iter().map(String::as_str),
+                    );
+                    let mut d = Diagnostic::new(
+                        source,
+                        Some(span.clone()),
+                        format!("unknown shortcode `{name}`"),
+                    )
+                    .label(expected);
                     if let Some(help) = help {
                         d = d.help(help);
                     }
@@ -212,9 +263,16 @@ fn extract_shortcodes(
                 }
                 if let Some(category) = args.get("category") {
                     if !cx.categories.contains(&category.as_str()) {
-                        let (expected, help) = crate::validate::expected_one_of(category, cx.categories.iter().copied());
-                        let mut d = Diagnostic::new(source, Some(span.clone()), format!("unknown category `{category}`"))
-                            .label(expected);
+                        let (expected, help) = crate::validate::expected_one_of(
+                            category,
+                            cx.categories.iter().copied(),
+                        );
+                        let mut d = Diagnostic::new(
+                            source,
+                            Some(span.clone()),
+                            format!("unknown category `{category}`"),
+                        )
+                        .label(expected);
                         if let Some(help) = help {
                             d = d.help(help);
                         }
@@ -295,7 +353,9 @@ fn parse_shortcode(inner: &str) -> Result<(String, BTreeMap<String, String>), Sh
             return Err((i, "expected a quoted value"));
         }
         let start = i + 1;
-        let len = inner[start..].find('"').ok_or((i, "expected a closing `\"`"))?;
+        let len = inner[start..]
+            .find('"')
+            .ok_or((i, "expected a closing `\"`"))?;
         args.insert(key, inner[start..start + len].to_owned());
         i = start + len + 1;
         skip_ws(&mut i);
@@ -392,17 +452,28 @@ mod tests {
     fn absolute_links_to_unknown_pages_are_errors() {
         let (_, errors) = run("[a](/kontakt/) [b](/finnes-ikke/) [c](/style.css)\n");
         assert_eq!(errors.len(), 1, "{errors}");
-        assert!(errors.iter().next().is_some_and(|d| d.message.contains("/finnes-ikke/")));
+        assert!(errors
+            .iter()
+            .next()
+            .is_some_and(|d| d.message.contains("/finnes-ikke/")));
     }
 
     #[test]
     fn shortcodes_become_placeholders_in_their_own_block() {
-        let (p, errors) = run("Tekst før\n{{ cookie_table(category=\"analytics\") }}\nTekst etter\n");
+        let (p, errors) =
+            run("Tekst før\n{{ cookie_table(category=\"analytics\") }}\nTekst etter\n");
         assert!(errors.is_empty(), "{errors}");
         assert_eq!(p.shortcodes.len(), 1);
-        assert_eq!(p.shortcodes[0].args.get("category").map(String::as_str), Some("analytics"));
+        assert_eq!(
+            p.shortcodes[0].args.get("category").map(String::as_str),
+            Some("analytics")
+        );
         assert!(p.html.contains(&placeholder(0)), "{}", p.html);
-        assert!(!p.html.contains("<p><!--"), "placeholder must not sit inside a paragraph: {}", p.html);
+        assert!(
+            !p.html.contains("<p><!--"),
+            "placeholder must not sit inside a paragraph: {}",
+            p.html
+        );
     }
 
     #[test]
@@ -414,7 +485,8 @@ mod tests {
 
     #[test]
     fn unknown_shortcodes_and_categories_are_errors_with_positions() {
-        let (_, errors) = run("\n  {{ cookie_tabel() }}\n{{ cookie_table(category=\"analytic\") }}\n");
+        let (_, errors) =
+            run("\n  {{ cookie_tabel() }}\n{{ cookie_table(category=\"analytic\") }}\n");
         let all: Vec<_> = errors.iter().collect();
         assert_eq!(all.len(), 2, "{errors}");
         assert_eq!(all[0].message, "unknown shortcode `cookie_tabel`");
@@ -435,13 +507,23 @@ mod tests {
     fn headings_get_unique_ids() {
         let (p, _) = run("## Hva lagrer vi?\n\n## Hva lagrer vi?\n\n### Bruk av internett\n");
         assert!(p.html.contains(r#"<h2 id="hva-lagrer-vi">"#), "{}", p.html);
-        assert!(p.html.contains(r#"<h2 id="hva-lagrer-vi-2">"#), "{}", p.html);
-        assert_eq!(p.anchors, ["hva-lagrer-vi", "hva-lagrer-vi-2", "bruk-av-internett"]);
+        assert!(
+            p.html.contains(r#"<h2 id="hva-lagrer-vi-2">"#),
+            "{}",
+            p.html
+        );
+        assert_eq!(
+            p.anchors,
+            ["hva-lagrer-vi", "hva-lagrer-vi-2", "bruk-av-internett"]
+        );
     }
 
     #[test]
     fn slugs_keep_norwegian_letters() {
-        assert_eq!(slugify("Rettigheter & klage til Datatilsynet"), "rettigheter-klage-til-datatilsynet");
+        assert_eq!(
+            slugify("Rettigheter & klage til Datatilsynet"),
+            "rettigheter-klage-til-datatilsynet"
+        );
         assert_eq!(slugify("Følg æ, ø og å"), "følg-æ-ø-og-å");
         assert_eq!(slugify("???"), "seksjon");
     }

@@ -39,18 +39,26 @@ impl Site {
 
     /// The page with `slug` in `lang`, if it exists.
     pub fn page(&self, slug: &str, lang: &str) -> Option<&Page> {
-        self.pages.iter().find(|p| p.file.slug == slug && p.lang == lang)
+        self.pages
+            .iter()
+            .find(|p| p.file.slug == slug && p.lang == lang)
     }
 
     /// The other language versions of a page, itself included.
     pub fn translations<'a>(&'a self, page: &'a Page) -> impl Iterator<Item = &'a Page> {
-        self.pages.iter().filter(move |p| p.file.slug == page.file.slug)
+        self.pages
+            .iter()
+            .filter(move |p| p.file.slug == page.file.slug)
     }
 }
 
 /// The URL of a page: the default language at the root, others under `/<lang>/`.
 pub fn page_url(slug: &str, lang: &str, default_lang: &str) -> String {
-    let prefix = if lang == default_lang { String::new() } else { format!("/{lang}") };
+    let prefix = if lang == default_lang {
+        String::new()
+    } else {
+        format!("/{lang}")
+    };
     if slug == "index" {
         format!("{prefix}/")
     } else {
@@ -67,7 +75,12 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
     if !errors.is_empty() {
         return Err(errors);
     }
-    validate::inventory(&content.inventory, &content.inventory_source, &content.site, &mut errors);
+    validate::inventory(
+        &content.inventory,
+        &content.inventory_source,
+        &content.site,
+        &mut errors,
+    );
     let inventory_errors = errors.len();
 
     let theme = content.site.theme.get_ref();
@@ -79,7 +92,10 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
                 Some(content.site.theme.span()).filter(|s| !s.is_empty()),
                 format!("theme `{theme}` not found"),
             )
-            .label(format!("expected a directory {}", theme_dir.join("templates").display())),
+            .label(format!(
+                "expected a directory {}",
+                theme_dir.join("templates").display()
+            )),
         );
         return Err(errors);
     }
@@ -94,19 +110,33 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
     let mut by_path: HashMap<String, String> = HashMap::new();
     let mut seen: HashMap<(String, String), Source> = HashMap::new();
     for file in &content.pages {
-        let lang = file.lang_suffix.clone().unwrap_or_else(|| default_lang.clone());
+        let lang = file
+            .lang_suffix
+            .clone()
+            .unwrap_or_else(|| default_lang.clone());
         if !content.site.languages.contains_key(&lang) {
-            let (expected, help) = validate::expected_one_of(&lang, languages.iter().map(String::as_str));
-            let mut d = Diagnostic::new(&file.source, None, format!("unknown language `{lang}` in the file name"))
-                .label(expected);
-            d = d.help(help.unwrap_or_else(|| format!("declare it in site.toml as [languages.{lang}], or rename the file")));
+            let (expected, help) =
+                validate::expected_one_of(&lang, languages.iter().map(String::as_str));
+            let mut d = Diagnostic::new(
+                &file.source,
+                None,
+                format!("unknown language `{lang}` in the file name"),
+            )
+            .label(expected);
+            d = d.help(help.unwrap_or_else(|| {
+                format!("declare it in site.toml as [languages.{lang}], or rename the file")
+            }));
             errors.push(d);
             continue;
         }
         if let Some(first) = seen.get(&(file.slug.clone(), lang.clone())) {
             errors.push(
-                Diagnostic::new(&file.source, None, format!("page `{}` exists twice in `{lang}`", file.slug))
-                    .label(format!("{} is the same page", first.path.display())),
+                Diagnostic::new(
+                    &file.source,
+                    None,
+                    format!("page `{}` exists twice in `{lang}`", file.slug),
+                )
+                .label(format!("{} is the same page", first.path.display())),
             );
             continue;
         }
@@ -128,8 +158,12 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
             let mut known: Vec<&str> = seen.keys().map(|(s, _)| s.as_str()).collect();
             known.sort_unstable();
             let (expected, help) = validate::expected_one_of(slug, known);
-            let mut d = Diagnostic::new(&content.site_source, Some(slug_field.span()), format!("the {what} `{slug}` does not exist"))
-                .label(expected);
+            let mut d = Diagnostic::new(
+                &content.site_source,
+                Some(slug_field.span()),
+                format!("the {what} `{slug}` does not exist"),
+            )
+            .label(expected);
             if let Some(help) = help {
                 d = d.help(help);
             }
@@ -143,7 +177,12 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
     }
 
     let urls: HashSet<String> = by_path.values().cloned().collect();
-    let categories: Vec<&str> = content.inventory.categories.keys().map(String::as_str).collect();
+    let categories: Vec<&str> = content
+        .inventory
+        .categories
+        .keys()
+        .map(String::as_str)
+        .collect();
     let mut pages = Vec::with_capacity(placed.len());
     // Any rejected page returned above, so `placed` lines up with `content.pages`.
     for (file, (lang, url)) in content.pages.iter().zip(placed) {
@@ -160,11 +199,23 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
     }
     errors.into_result()?;
 
-    let Content { root, site, site_source, inventory, inventory_source, pages: files } = content;
+    let Content {
+        root,
+        site,
+        site_source,
+        inventory,
+        inventory_source,
+        pages: files,
+    } = content;
     let pages = files
         .into_iter()
         .zip(pages)
-        .map(|(file, (lang, url, body))| Page { file, lang, url, body })
+        .map(|(file, (lang, url, body))| Page {
+            file,
+            lang,
+            url,
+            body,
+        })
         .collect();
     Ok(Site {
         root,

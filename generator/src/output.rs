@@ -15,7 +15,9 @@ pub enum OutputError {
 impl std::fmt::Display for OutputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            OutputError::Refused(path, why) => write!(f, "refusing to replace {}: {why}", path.display()),
+            OutputError::Refused(path, why) => {
+                write!(f, "refusing to replace {}: {why}", path.display())
+            }
             OutputError::Io(path, e) => write!(f, "{}: {e}", path.display()),
         }
     }
@@ -41,7 +43,10 @@ pub fn write_atomically(out: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result
     let name = out
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .ok_or(OutputError::Refused(out.to_path_buf(), "it has no directory name"))?;
+        .ok_or(OutputError::Refused(
+            out.to_path_buf(),
+            "it has no directory name",
+        ))?;
     let stamp = format!(
         "{}-{}",
         std::process::id(),
@@ -78,8 +83,14 @@ pub fn write_atomically(out: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result
 fn write_tree(root: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<(), OutputError> {
     std::fs::create_dir_all(root).map_err(io_at(root))?;
     for (relative, bytes) in files {
-        if relative.split('/').any(|part| part == ".." || part.is_empty()) {
-            return Err(OutputError::Refused(root.join(relative), "the path leaves the output directory"));
+        if relative
+            .split('/')
+            .any(|part| part == ".." || part.is_empty())
+        {
+            return Err(OutputError::Refused(
+                root.join(relative),
+                "the path leaves the output directory",
+            ));
         }
         let path = root.join(relative);
         if let Some(dir) = path.parent() {
@@ -93,7 +104,10 @@ fn write_tree(root: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<(), Outp
 /// An output directory holding the site's sources, or a file, is never replaced.
 fn guard(out: &Path) -> Result<(), OutputError> {
     if out.exists() && !out.is_dir() {
-        return Err(OutputError::Refused(out.to_path_buf(), "it is a file, not a directory"));
+        return Err(OutputError::Refused(
+            out.to_path_buf(),
+            "it is a file, not a directory",
+        ));
     }
     for marker in ["content", "Cargo.toml", ".git"] {
         if out.join(marker).exists() {
@@ -111,7 +125,10 @@ mod tests {
     use super::*;
 
     fn files(pairs: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+            .collect()
     }
 
     #[test]
@@ -120,10 +137,22 @@ mod tests {
         let out = dir.path().join("dist");
         write_atomically(&out, &files(&[("a/index.html", "1"), ("old.txt", "x")])).expect("first");
         write_atomically(&out, &files(&[("a/index.html", "2")])).expect("second");
-        assert_eq!(std::fs::read_to_string(out.join("a/index.html")).ok().as_deref(), Some("2"));
+        assert_eq!(
+            std::fs::read_to_string(out.join("a/index.html"))
+                .ok()
+                .as_deref(),
+            Some("2")
+        );
         assert!(!out.join("old.txt").exists());
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).expect("list").flatten().collect();
-        assert_eq!(leftovers.len(), 1, "no staging or retired directories remain");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .flatten()
+            .collect();
+        assert_eq!(
+            leftovers.len(),
+            1,
+            "no staging or retired directories remain"
+        );
     }
 
     #[test]
@@ -133,7 +162,12 @@ mod tests {
         write_atomically(&out, &files(&[("index.html", "old")])).expect("first");
         let err = write_atomically(&out, &files(&[("../escape.html", "bad")]));
         assert!(err.is_err());
-        assert_eq!(std::fs::read_to_string(out.join("index.html")).ok().as_deref(), Some("old"));
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html"))
+                .ok()
+                .as_deref(),
+            Some("old")
+        );
         assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
     }
 

@@ -40,7 +40,10 @@ pub const REQUIRED_LABELS: &[&str] = &[
 ];
 
 /// "expected one of `a`, `b`" with a "did you mean" when one is close.
-pub fn expected_one_of<'a>(found: &str, known: impl IntoIterator<Item = &'a str>) -> (String, Option<String>) {
+pub fn expected_one_of<'a>(
+    found: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> (String, Option<String>) {
     let known: Vec<&str> = known.into_iter().collect();
     let list = known
         .iter()
@@ -121,8 +124,12 @@ pub fn site(site: &SiteFile, source: &Source, errors: &mut Diagnostics) {
     let url = site.base_url.get_ref();
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         errors.push(
-            Diagnostic::new(source, Some(site.base_url.span()), "the base URL is not absolute")
-                .label("expected a URL such as \"https://www.example.no\""),
+            Diagnostic::new(
+                source,
+                Some(site.base_url.span()),
+                "the base URL is not absolute",
+            )
+            .label("expected a URL such as \"https://www.example.no\""),
         );
     }
     if site.consent.storage_key.trim().is_empty() {
@@ -144,7 +151,13 @@ pub fn site(site: &SiteFile, source: &Source, errors: &mut Diagnostics) {
         );
     }
     let controller = &site.controller;
-    localized(&controller.address, "the controller's address", source, site, errors);
+    localized(
+        &controller.address,
+        "the controller's address",
+        source,
+        site,
+        errors,
+    );
     if let Some(note) = &controller.visiting_note {
         localized(note, "the visiting note", source, site, errors);
     }
@@ -162,7 +175,14 @@ pub fn site(site: &SiteFile, source: &Source, errors: &mut Diagnostics) {
         site,
         errors,
     );
-    required_texts(&site.labels, REQUIRED_LABELS, "[labels]", source, site, errors);
+    required_texts(
+        &site.labels,
+        REQUIRED_LABELS,
+        "[labels]",
+        source,
+        site,
+        errors,
+    );
 }
 
 fn required_texts(
@@ -176,8 +196,10 @@ fn required_texts(
     for key in required {
         if !texts.contains_key(*key) {
             errors.push(
-                Diagnostic::new(source, None, format!("{table} has no `{key}`"))
-                    .label(format!("the theme shows this text; expected `{key} = {{ {} = \"…\" }}` in {table}", site.default_language.get_ref())),
+                Diagnostic::new(source, None, format!("{table} has no `{key}`")).label(format!(
+                    "the theme shows this text; expected `{key} = {{ {} = \"…\" }}` in {table}",
+                    site.default_language.get_ref()
+                )),
             );
         }
     }
@@ -185,8 +207,12 @@ fn required_texts(
         if !required.contains(&key.as_str()) {
             let (expected, help) = expected_one_of(key, required.iter().copied());
             errors.push(with_help(
-                Diagnostic::new(source, Some(text.span()), format!("unknown key `{key}` in {table}"))
-                    .label(expected),
+                Diagnostic::new(
+                    source,
+                    Some(text.span()),
+                    format!("unknown key `{key}` in {table}"),
+                )
+                .label(expected),
                 help,
             ));
             continue;
@@ -206,19 +232,36 @@ pub fn inventory(inv: &InventoryFile, source: &Source, site: &SiteFile, errors: 
     }
     if inv.categories.len() > samtykke_widget::config::MAX_CATEGORIES {
         errors.push(
-            Diagnostic::new(source, None, format!("{} categories are too many", inv.categories.len()))
-                .label(format!("the widget handles at most {}", samtykke_widget::config::MAX_CATEGORIES)),
+            Diagnostic::new(
+                source,
+                None,
+                format!("{} categories are too many", inv.categories.len()),
+            )
+            .label(format!(
+                "the widget handles at most {}",
+                samtykke_widget::config::MAX_CATEGORIES
+            )),
         );
     }
     for (id, category) in &inv.categories {
         if !samtykke_widget::config::is_category_id(id) {
             errors.push(
-                Diagnostic::new(source, Some(category.title.span()), format!("category id `{id}` cannot be used"))
-                    .label("in this category")
-                    .help("use only letters a–z, digits, `-` and `_` in [categories.<id>]"),
+                Diagnostic::new(
+                    source,
+                    Some(category.title.span()),
+                    format!("category id `{id}` cannot be used"),
+                )
+                .label("in this category")
+                .help("use only letters a–z, digits, `-` and `_` in [categories.<id>]"),
             );
         }
-        localized(&category.title, &format!("category `{id}`'s title"), source, site, errors);
+        localized(
+            &category.title,
+            &format!("category `{id}`'s title"),
+            source,
+            site,
+            errors,
+        );
         localized(
             &category.description,
             &format!("category `{id}`'s description"),
@@ -227,7 +270,9 @@ pub fn inventory(inv: &InventoryFile, source: &Source, site: &SiteFile, errors: 
             errors,
         );
         // C-2: analytics and marketing are never strictly necessary.
-        if *category.necessary.get_ref() && matches!(id.as_str(), "analytics" | "marketing" | "statistics") {
+        if *category.necessary.get_ref()
+            && matches!(id.as_str(), "analytics" | "marketing" | "statistics")
+        {
             errors.push(
                 Diagnostic::new(
                     source,
@@ -255,7 +300,13 @@ pub fn inventory(inv: &InventoryFile, source: &Source, site: &SiteFile, errors: 
             );
         }
         if let Some(transfer) = &service.transfer {
-            localized(transfer, &format!("service `{id}`'s transfer"), source, site, errors);
+            localized(
+                transfer,
+                &format!("service `{id}`'s transfer"),
+                source,
+                site,
+                errors,
+            );
         }
     }
 
@@ -264,35 +315,69 @@ pub fn inventory(inv: &InventoryFile, source: &Source, site: &SiteFile, errors: 
         let name = cookie.name.get_ref();
         if let Err(why) = samtykke_widget::pattern::check(name) {
             errors.push(
-                Diagnostic::new(source, Some(cookie.name.span()), format!("invalid cookie name `{name}`"))
-                    .label(why),
+                Diagnostic::new(
+                    source,
+                    Some(cookie.name.span()),
+                    format!("invalid cookie name `{name}`"),
+                )
+                .label(why),
             );
         }
-        let category = check_category(&cookie.category, &inv.categories, source, errors, category_ids());
+        let category = check_category(
+            &cookie.category,
+            &inv.categories,
+            source,
+            errors,
+            category_ids(),
+        );
         let service = inv.services.get(cookie.service.get_ref().as_str());
         if service.is_none() {
             let found = cookie.service.get_ref();
             let (expected, help) = expected_one_of(found, inv.services.keys().map(String::as_str));
             errors.push(with_help(
-                Diagnostic::new(source, Some(cookie.service.span()), format!("unknown service `{found}`"))
-                    .label(expected),
+                Diagnostic::new(
+                    source,
+                    Some(cookie.service.span()),
+                    format!("unknown service `{found}`"),
+                )
+                .label(expected),
                 help.or_else(|| Some(format!("declare it as [services.{found}]"))),
             ));
         }
         match &cookie.purpose {
-            Some(purpose) => localized(purpose, &format!("cookie `{name}`'s purpose"), source, site, errors),
+            Some(purpose) => localized(
+                purpose,
+                &format!("cookie `{name}`'s purpose"),
+                source,
+                site,
+                errors,
+            ),
             None => errors.push(
-                Diagnostic::new(source, Some(cookie.name.span()), format!("cookie `{name}` has no purpose"))
-                    .label("expected `purpose = { nb = \"…\" }` in this entry")
-                    .help("visitors must be told what every cookie is for (GDPR Art. 13(1)(c))"),
+                Diagnostic::new(
+                    source,
+                    Some(cookie.name.span()),
+                    format!("cookie `{name}` has no purpose"),
+                )
+                .label("expected `purpose = { nb = \"…\" }` in this entry")
+                .help("visitors must be told what every cookie is for (GDPR Art. 13(1)(c))"),
             ),
         }
         match &cookie.lifetime {
-            Some(lifetime) => localized(lifetime, &format!("cookie `{name}`'s lifetime"), source, site, errors),
+            Some(lifetime) => localized(
+                lifetime,
+                &format!("cookie `{name}`'s lifetime"),
+                source,
+                site,
+                errors,
+            ),
             None => errors.push(
-                Diagnostic::new(source, Some(cookie.name.span()), format!("cookie `{name}` has no lifetime"))
-                    .label("expected `lifetime = { nb = \"…\" }` in this entry")
-                    .help("visitors must be told how long every cookie lives (GDPR Art. 13(2)(a))"),
+                Diagnostic::new(
+                    source,
+                    Some(cookie.name.span()),
+                    format!("cookie `{name}` has no lifetime"),
+                )
+                .label("expected `lifetime = { nb = \"…\" }` in this entry")
+                .help("visitors must be told how long every cookie lives (GDPR Art. 13(2)(a))"),
             ),
         }
         if let Some(category) = category {
@@ -314,7 +399,11 @@ pub fn inventory(inv: &InventoryFile, source: &Source, site: &SiteFile, errors: 
             }
         }
         if let Some(service) = service {
-            let key = (name.as_str(), service.host.get_ref().as_str(), cookie.storage.as_str());
+            let key = (
+                name.as_str(),
+                service.host.get_ref().as_str(),
+                cookie.storage.as_str(),
+            );
             if let Some(first) = seen.get(&key) {
                 errors.push(
                     Diagnostic::new(
@@ -345,8 +434,12 @@ fn check_category<'a, 'b>(
     if hit.is_none() {
         let (expected, help) = expected_one_of(found, known);
         errors.push(with_help(
-            Diagnostic::new(source, Some(category.span()), format!("unknown category `{found}`"))
-                .label(expected),
+            Diagnostic::new(
+                source,
+                Some(category.span()),
+                format!("unknown category `{found}`"),
+            )
+            .label(expected),
             help.or_else(|| Some(format!("declare it as [categories.{found}]"))),
         ));
     }

@@ -221,11 +221,15 @@ lifetime = { nb = "6 måneder" }
 
     #[test]
     fn reformatting_and_reordering_keep_the_revision() {
-        let reformatted = BASE.replace(" = ", "=").replace("\n\n", "\n\n\n# kommentar\n");
+        let reformatted = BASE
+            .replace(" = ", "=")
+            .replace("\n\n", "\n\n\n# kommentar\n");
         assert_eq!(rev(BASE), rev(&reformatted));
         // Swap the two analytics cookies.
-        let (head, tail) = BASE.split_at(BASE.find("[[cookies]]\nname = \"__utma\"").expect("utma"));
-        let (utma, utmz) = tail.split_at(tail.find("[[cookies]]\nname = \"__utmz\"").expect("utmz"));
+        let (head, tail) =
+            BASE.split_at(BASE.find("[[cookies]]\nname = \"__utma\"").expect("utma"));
+        let (utma, utmz) =
+            tail.split_at(tail.find("[[cookies]]\nname = \"__utmz\"").expect("utmz"));
         let swapped = format!("{head}{utmz}\n{utma}");
         assert_eq!(rev(BASE), rev(&swapped));
     }
@@ -233,8 +237,19 @@ lifetime = { nb = "6 måneder" }
     #[test]
     fn what_the_visitor_is_asked_about_changes_the_revision() {
         let base = rev(BASE);
-        assert_ne!(base, rev(&BASE.replace("Statistikk.", "Statistikk og markedsføring.")), "purpose");
-        assert_ne!(base, rev(&BASE.replace("description = { nb = \"Telling.\" }", "description = { nb = \"Telling av besøk.\" }")), "category text");
+        assert_ne!(
+            base,
+            rev(&BASE.replace("Statistikk.", "Statistikk og markedsføring.")),
+            "purpose"
+        );
+        assert_ne!(
+            base,
+            rev(&BASE.replace(
+                "description = { nb = \"Telling.\" }",
+                "description = { nb = \"Telling av besøk.\" }"
+            )),
+            "category text"
+        );
         assert_ne!(base, rev(&BASE.replace("ga.js", "analytics.js")), "script");
         let added = format!("{BASE}\n[[cookies]]\nname = \"__utmb\"\ncategory = \"analytics\"\nservice = \"ga\"\nparty = \"first\"\nlegal_basis = \"consent\"\npurpose = {{ nb = \"Økt.\" }}\nlifetime = {{ nb = \"30 minutter\" }}\n");
         assert_ne!(base, rev(&added), "a new cookie");
@@ -242,12 +257,16 @@ lifetime = { nb = "6 måneder" }
 
     #[test]
     fn necessary_cookies_do_not_ask_again() {
-        assert_eq!(rev(BASE), rev(&BASE.replace("Skjema.", "Husker hva du fylte inn i skjema.")));
+        assert_eq!(
+            rev(BASE),
+            rev(&BASE.replace("Skjema.", "Husker hva du fylte inn i skjema."))
+        );
     }
 
     #[test]
     fn embedded_json_cannot_close_its_script_element() {
-        let inventory: InventoryFile = toml::from_str(&BASE.replace("PHPSESSID", "a</script>b")).expect("valid");
+        let inventory: InventoryFile =
+            toml::from_str(&BASE.replace("PHPSESSID", "a</script>b")).expect("valid");
         let site: SiteFile = toml::from_str(SITE).expect("valid site");
         let json = to_embedded_json(&derive(&site, &inventory));
         assert!(!json.contains("</script>"), "{json}");
@@ -255,7 +274,13 @@ lifetime = { nb = "6 måneder" }
         assert_eq!(back.cookies[0].pattern, "a</script>b");
         assert_eq!(back.expiry_days, 180);
         assert!(back.is_required("necessary") && !back.is_required("analytics"));
-        assert_eq!(back.categories.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["necessary", "analytics"]);
+        assert_eq!(
+            back.categories
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>(),
+            ["necessary", "analytics"]
+        );
     }
 
     const SITE: &str = r#"

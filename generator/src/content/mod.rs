@@ -73,7 +73,11 @@ fn read_source(root: &Path, path: &Path, errors: &mut Diagnostics) -> Option<Sou
         Ok(text) => Some(Source::new(shown, text)),
         Err(e) => {
             let source = Source::new(shown, "");
-            errors.push(Diagnostic::new(&source, None, format!("cannot read the file: {e}")));
+            errors.push(Diagnostic::new(
+                &source,
+                None,
+                format!("cannot read the file: {e}"),
+            ));
             None
         }
     }
@@ -88,7 +92,7 @@ fn read_toml<T: DeserializeOwned>(
     match parse_toml::<T>(&source, 0, &source.text) {
         Ok(value) => Some((value, source)),
         Err(e) => {
-            errors.push(e);
+            errors.push(*e);
             None
         }
     }
@@ -99,7 +103,7 @@ pub fn parse_toml<T: DeserializeOwned>(
     source: &Source,
     offset: usize,
     text: &str,
-) -> Result<T, Diagnostic> {
+) -> Result<T, Box<Diagnostic>> {
     toml::from_str::<T>(text).map_err(|e| {
         let span = e
             .span()
@@ -109,7 +113,7 @@ pub fn parse_toml<T: DeserializeOwned>(
         if let Some(help) = help {
             diagnostic = diagnostic.help(help);
         }
-        diagnostic
+        Box::new(diagnostic)
     })
 }
 
@@ -146,7 +150,7 @@ fn read_pages(root: &Path, content_dir: &Path, errors: &mut Diagnostics) -> Vec<
             match parse_page(source, content_dir, &path) {
                 Ok(page) => Some(page),
                 Err(e) => {
-                    errors.push(e);
+                    errors.push(*e);
                     None
                 }
             }
@@ -179,7 +183,11 @@ fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Diagnostics
 
 /// Splits a page into front matter and body. The slug is the path below `content_dir` without
 /// `.md` and without a language suffix (`tjenester/backup.en.md` → `tjenester/backup`, `en`).
-pub fn parse_page(source: Source, content_dir: &Path, path: &Path) -> Result<PageFile, Diagnostic> {
+pub fn parse_page(
+    source: Source,
+    content_dir: &Path,
+    path: &Path,
+) -> Result<PageFile, Box<Diagnostic>> {
     let relative = path.strip_prefix(content_dir).unwrap_or(path);
     let stem = relative.with_extension("");
     let stem = stem.to_string_lossy().replace('\\', "/");
@@ -190,11 +198,14 @@ pub fn parse_page(source: Source, content_dir: &Path, path: &Path) -> Result<Pag
 
     let text = source.text.clone();
     let Some((front_start, front_end, body_start)) = split_front_matter(&text) else {
-        return Err(Diagnostic::new(&source, Some(0..0), "missing front matter")
-            .label("expected `+++` on the first line")
-            .help("start the page with\n+++\ntitle = \"…\"\ndescription = \"…\"\n+++"));
+        return Err(Box::new(
+            Diagnostic::new(&source, Some(0..0), "missing front matter")
+                .label("expected `+++` on the first line")
+                .help("start the page with\n+++\ntitle = \"…\"\ndescription = \"…\"\n+++"),
+        ));
     };
-    let front = parse_toml::<page::FrontMatter>(&source, front_start, &text[front_start..front_end])?;
+    let front =
+        parse_toml::<page::FrontMatter>(&source, front_start, &text[front_start..front_end])?;
     Ok(PageFile {
         source,
         slug,
@@ -249,9 +260,15 @@ mod tests {
             parse_page(source, dir, Path::new(p)).expect("valid page")
         };
         let en = page("/c/kontakt.en.md");
-        assert_eq!((en.slug.as_str(), en.lang_suffix.as_deref()), ("kontakt", Some("en")));
+        assert_eq!(
+            (en.slug.as_str(), en.lang_suffix.as_deref()),
+            ("kontakt", Some("en"))
+        );
         let nb = page("/c/kontakt.md");
-        assert_eq!((nb.slug.as_str(), nb.lang_suffix.as_deref()), ("kontakt", None));
+        assert_eq!(
+            (nb.slug.as_str(), nb.lang_suffix.as_deref()),
+            ("kontakt", None)
+        );
         let nested = page("/c/tjenester/backup.md");
         assert_eq!(nested.slug, "tjenester/backup");
     }

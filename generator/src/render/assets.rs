@@ -74,7 +74,10 @@ mod tests {
         let a = fingerprinted("style.css", b"a{}");
         let b = fingerprinted("style.css", b"b{}");
         assert_ne!(a, b);
-        assert!(a.starts_with("style.") && a.ends_with(".css") && a.len() == "style..css".len() + 10, "{a}");
+        assert!(
+            a.starts_with("style.") && a.ends_with(".css") && a.len() == "style..css".len() + 10,
+            "{a}"
+        );
         assert_eq!(a, fingerprinted("style.css", b"a{}"));
     }
 }

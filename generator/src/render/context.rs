@@ -157,8 +157,16 @@ pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageCont
                         host: service.host.get_ref().clone(),
                         party: c.party.as_str(),
                         legal_basis: c.legal_basis.get_ref().as_str(),
-                        purpose: c.purpose.as_ref().map_or("", |t| t.get(lang, default)).to_owned(),
-                        lifetime: c.lifetime.as_ref().map_or("", |t| t.get(lang, default)).to_owned(),
+                        purpose: c
+                            .purpose
+                            .as_ref()
+                            .map_or("", |t| t.get(lang, default))
+                            .to_owned(),
+                        lifetime: c
+                            .lifetime
+                            .as_ref()
+                            .map_or("", |t| t.get(lang, default))
+                            .to_owned(),
                         storage: c.storage.as_str(),
                     })
                 })
@@ -176,7 +184,10 @@ pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageCont
                 .iter()
                 .map(|code| LanguageView {
                     code: code.clone(),
-                    name: config.languages.get(code).map_or_else(String::new, |l| l.name.clone()),
+                    name: config
+                        .languages
+                        .get(code)
+                        .map_or_else(String::new, |l| l.name.clone()),
                 })
                 .collect(),
             controller: ControllerView {
@@ -184,7 +195,10 @@ pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageCont
                 organisation_number: controller.organisation_number.clone(),
                 email: controller.email.clone(),
                 address: controller.address.get(lang, default).to_owned(),
-                visiting_note: controller.visiting_note.as_ref().map(|n| n.get(lang, default).to_owned()),
+                visiting_note: controller
+                    .visiting_note
+                    .as_ref()
+                    .map(|n| n.get(lang, default).to_owned()),
                 phones: controller
                     .phones
                     .iter()
@@ -222,7 +236,12 @@ pub fn nav(site: &Site, lang: &str, current: Option<&Page>) -> Vec<NavItem> {
     items
         .into_iter()
         .map(|p| NavItem {
-            title: p.file.front.menu_title.clone().unwrap_or_else(|| p.file.front.title.clone()),
+            title: p
+                .file
+                .front
+                .menu_title
+                .clone()
+                .unwrap_or_else(|| p.file.front.title.clone()),
             url: p.url.clone(),
             current: current.is_some_and(|c| std::ptr::eq(c, p)),
         })

@@ -70,7 +70,10 @@ mod tests {
             origin("https://www.google-analytics.com/ga.js").as_deref(),
             Some("https://www.google-analytics.com")
         );
-        assert_eq!(origin("http://127.0.0.1:8081/ga.js").as_deref(), Some("http://127.0.0.1:8081"));
+        assert_eq!(
+            origin("http://127.0.0.1:8081/ga.js").as_deref(),
+            Some("http://127.0.0.1:8081")
+        );
         assert_eq!(origin("/ga.js"), None);
     }
 
@@ -78,10 +81,18 @@ mod tests {
     fn the_meta_policy_allows_only_what_was_declared() {
         let mut policy = Policy::default();
         policy.script_hashes.insert(script_hash("x"));
-        policy.service_origins.insert("https://www.google-analytics.com".into());
+        policy
+            .service_origins
+            .insert("https://www.google-analytics.com".into());
         let meta = policy.meta();
-        assert!(meta.starts_with("default-src 'none'; script-src 'self' 'sha256-"), "{meta}");
-        assert!(meta.contains("'wasm-unsafe-eval' https://www.google-analytics.com;"), "{meta}");
+        assert!(
+            meta.starts_with("default-src 'none'; script-src 'self' 'sha256-"),
+            "{meta}"
+        );
+        assert!(
+            meta.contains("'wasm-unsafe-eval' https://www.google-analytics.com;"),
+            "{meta}"
+        );
         assert!(!meta.contains("unsafe-inline"), "{meta}");
         assert!(!meta.contains("frame-ancestors"), "{meta}");
         assert!(policy.header().ends_with("frame-ancestors 'none'"));

@@ -77,7 +77,8 @@ fn template_error(what: &str, e: &tera::Error) -> RenderError {
 /// Loads the theme's templates.
 pub fn load_templates(site: &Site) -> Result<Tera, RenderError> {
     let glob = format!("{}/templates/**/*.html", site.theme_dir.display());
-    let mut tera = Tera::new(&glob).map_err(|e| template_error("cannot load the theme's templates", &e))?;
+    let mut tera =
+        Tera::new(&glob).map_err(|e| template_error("cannot load the theme's templates", &e))?;
     tera.autoescape_on(vec![".html"]);
     tera.set_escape_fn(escape_html);
     Ok(tera)
@@ -146,7 +147,9 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
     let gate_js = samtykke_widget::GATE_JS;
     policy.script_hashes.insert(csp::script_hash(gate_js));
     let gtag_js = if site.config.consent.google_consent_mode {
-        policy.script_hashes.insert(csp::script_hash(samtykke_widget::GTAG_JS));
+        policy
+            .script_hashes
+            .insert(csp::script_hash(samtykke_widget::GTAG_JS));
         samtykke_widget::GTAG_JS
     } else {
         ""
@@ -162,9 +165,13 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
     }
     // One inline module holds both, so the hash is of the whole text.
     if !widget_loader.is_empty() {
-        policy.script_hashes.insert(csp::script_hash(&widget_loader));
+        policy
+            .script_hashes
+            .insert(csp::script_hash(&widget_loader));
     }
-    policy.extra_connect.extend(options.extra_connect.iter().cloned());
+    policy
+        .extra_connect
+        .extend(options.extra_connect.iter().cloned());
 
     let gated_scripts: Vec<GatedScript> = site
         .inventory
@@ -185,9 +192,11 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
     let config = widget_config::derive(&site.config, &site.inventory);
     // Validation enforces the widget's rules; a config it would refuse is our bug, not the
     // editor's, and would leave every page without consent handling.
-    config
-        .check()
-        .map_err(|e| RenderError::Template(format!("internal error: the widget would refuse this configuration: {e:?}")))?;
+    config.check().map_err(|e| {
+        RenderError::Template(format!(
+            "internal error: the widget would refuse this configuration: {e:?}"
+        ))
+    })?;
     let head = Head {
         csp: policy.meta(),
         css_url,
@@ -201,14 +210,27 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
     let languages: BTreeMap<&str, LanguageContext> = site
         .languages
         .iter()
-        .map(|lang| (lang.as_str(), context::language_context(site, lang, &base_url)))
+        .map(|lang| {
+            (
+                lang.as_str(),
+                context::language_context(site, lang, &base_url),
+            )
+        })
         .collect();
 
     for page in &site.pages {
         let Some(language) = languages.get(page.lang.as_str()) else {
             continue;
         };
-        let view = page_view(site, page, language, &tera, &base_url, &head, &gated_scripts)?;
+        let view = page_view(
+            site,
+            page,
+            language,
+            &tera,
+            &base_url,
+            &head,
+            &gated_scripts,
+        )?;
         let template = page
             .file
             .front
@@ -222,16 +244,31 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
             head: &head,
             gated_scripts: &gated_scripts,
         };
-        let html = render_template(&tera, template, &cx, &page.file.source.path.display().to_string())?;
-        rendered.files.insert(output_path(&page.url), html.into_bytes());
+        let html = render_template(
+            &tera,
+            template,
+            &cx,
+            &page.file.source.path.display().to_string(),
+        )?;
+        rendered
+            .files
+            .insert(output_path(&page.url), html.into_bytes());
         rendered.pages += 1;
     }
 
     // The 404 page, in the default language.
     if let Some(language) = languages.get(site.default_language()) {
         let view = PageView {
-            title: language.labels.get("not_found_title").cloned().unwrap_or_default(),
-            description: language.labels.get("not_found_body").cloned().unwrap_or_default(),
+            title: language
+                .labels
+                .get("not_found_title")
+                .cloned()
+                .unwrap_or_default(),
+            description: language
+                .labels
+                .get("not_found_body")
+                .cloned()
+                .unwrap_or_default(),
             slug: "404".to_owned(),
             url: "/404.html".to_owned(),
             permalink: format!("{base_url}/404.html"),
@@ -246,20 +283,32 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
             gated_scripts: &gated_scripts,
         };
         let html = render_template(&tera, "404.html", &cx, "404.html")?;
-        rendered.files.insert("404.html".to_owned(), html.into_bytes());
+        rendered
+            .files
+            .insert("404.html".to_owned(), html.into_bytes());
     }
 
-    rendered.files.insert("sitemap.xml".to_owned(), sitemap(site, &base_url).into_bytes());
+    rendered.files.insert(
+        "sitemap.xml".to_owned(),
+        sitemap(site, &base_url).into_bytes(),
+    );
     rendered.files.insert(
         "robots.txt".to_owned(),
         format!("User-agent: *\nAllow: /\n\nSitemap: {base_url}/sitemap.xml\n").into_bytes(),
     );
-    rendered.files.insert("_headers".to_owned(), headers(&policy).into_bytes());
+    rendered
+        .files
+        .insert("_headers".to_owned(), headers(&policy).into_bytes());
     rendered.files.append(&mut assets.files);
     Ok(rendered)
 }
 
-fn render_template<T: Serialize>(tera: &Tera, template: &str, cx: &T, what: &str) -> Result<String, RenderError> {
+fn render_template<T: Serialize>(
+    tera: &Tera,
+    template: &str,
+    cx: &T,
+    what: &str,
+) -> Result<String, RenderError> {
     let context = tera::Context::from_serialize(cx)
         .map_err(|e| template_error(&format!("cannot build the context of {what}"), &e))?;
     tera.render(template, &context)
@@ -303,7 +352,8 @@ fn page_view(
         .map_err(|e| template_error("cannot build a shortcode's context", &e))?;
         for (key, value) in &call.args {
             if key == "category" {
-                if let Some(category) = language.consent.categories.iter().find(|c| &c.id == value) {
+                if let Some(category) = language.consent.categories.iter().find(|c| &c.id == value)
+                {
                     context.insert("category", category);
                     continue;
                 }
@@ -314,7 +364,11 @@ fn page_view(
         let (line, col) = crate::diagnostics::line_col(&page.file.source.text, call.span.start);
         let html = tera.render(&template, &context).map_err(|e| {
             template_error(
-                &format!("{}:{line}:{col}: cannot render shortcode `{}`", page.file.source.path.display(), call.name),
+                &format!(
+                    "{}:{line}:{col}: cannot render shortcode `{}`",
+                    page.file.source.path.display(),
+                    call.name
+                ),
                 &e,
             )
         })?;

@@ -1,0 +1,133 @@
+//! One finding of `check`: which rule, where, what is missing, and why the law asks for it.
+
+use crate::diagnostics::{Diagnostic, Source};
+use codespan_reporting::diagnostic::{Diagnostic as Report, Label, Severity};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{self, termcolor::WriteColor, Config};
+use std::ops::Range;
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// `C-26`, or `link` and `placeholder` for findings outside compliance.md.
+    pub rule: &'static str,
+    /// Where, what, and a hint; `label` says what was found at the span.
+    pub diagnostic: Diagnostic,
+    /// What the law asks, with the article.
+    pub why: String,
+    /// What the check looked for, so an editor can see why it did not find it.
+    pub looked_for: Option<String>,
+}
+
+impl Finding {
+    pub fn new(
+        rule: &'static str,
+        source: &Source,
+        span: Option<Range<usize>>,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            rule,
+            diagnostic: Diagnostic::new(source, span, message),
+            why: String::new(),
+            looked_for: None,
+        }
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Finding {
+        self.diagnostic = self.diagnostic.label(label);
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Finding {
+        self.diagnostic = self.diagnostic.help(help);
+        self
+    }
+
+    pub fn why(mut self, why: impl Into<String>) -> Finding {
+        self.why = why.into();
+        self
+    }
+
+    pub fn looked_for(mut self, what: impl Into<String>) -> Finding {
+        self.looked_for = Some(what.into());
+        self
+    }
+
+    pub fn message(&self) -> &str {
+        &self.diagnostic.message
+    }
+
+    /// `path:line:col: [C-32] message`.
+    pub fn headline(&self) -> String {
+        let (line, col) = self.diagnostic.line_col();
+        format!(
+            "{}:{line}:{col}: [{}] {}",
+            self.diagnostic.source.path.display(),
+            self.rule,
+            self.diagnostic.message
+        )
+    }
+
+    /// `brief` leaves out why, help and what was looked for: said for an earlier finding.
+    fn notes(&self, brief: bool) -> Vec<String> {
+        let d = &self.diagnostic;
+        let mut notes = Vec::new();
+        if d.span.is_none() && !d.label.is_empty() {
+            notes.push(d.label.clone());
+        }
+        if brief {
+            notes.push("why and help: as above".to_owned());
+            return notes;
+        }
+        if !self.why.is_empty() {
+            notes.push(format!("why: {}", self.why));
+        }
+        if let Some(help) = &d.help {
+            notes.push(format!("help: {help}"));
+        }
+        if let Some(what) = &self.looked_for {
+            notes.push(format!("looked for: {what}"));
+        }
+        notes
+    }
+
+    /// Whether `other` has the same explanation, so it need not be repeated.
+    pub fn explained_like(&self, other: &Finding) -> bool {
+        self.rule == other.rule
+            && self.why == other.why
+            && self.diagnostic.help == other.diagnostic.help
+            && self.looked_for == other.looked_for
+    }
+
+    /// Writes the finding the way rustc writes a warning (an error under `--strict`).
+    pub fn emit(&self, out: &mut dyn WriteColor, strict: bool, brief: bool) -> std::io::Result<()> {
+        let d = &self.diagnostic;
+        let severity = if strict {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        let Some(span) = &d.span else {
+            let word = if strict { "error" } else { "warning" };
+            writeln!(out, "{word}[{}]: {}", self.rule, d.message)?;
+            writeln!(out, "  --> {}", d.source.path.display())?;
+            for note in self.notes(brief) {
+                writeln!(out, "   = {note}")?;
+            }
+            return writeln!(out);
+        };
+        let mut files = SimpleFiles::new();
+        let id = files.add(d.source.path.display().to_string(), d.source.text.clone());
+        let mut labels = vec![Label::primary(id, span.clone()).with_message(&d.label)];
+        if let Some((span, message)) = &d.related {
+            labels.push(Label::secondary(id, span.clone()).with_message(message));
+        }
+        let report = Report::new(severity)
+            .with_code(self.rule)
+            .with_message(&d.message)
+            .with_labels(labels)
+            .with_notes(self.notes(brief));
+        term::emit_to_write_style(out, &Config::default(), &files, &report)
+            .map_err(std::io::Error::other)
+    }
+}

@@ -1,0 +1,165 @@
+//! `samtykke init DIR`: a new site that builds at once, whose placeholders `check` lists, and
+//! which never overwrites anything.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn samtykke(args: &[&str], root: Option<&Path>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_samtykke"));
+    if let Some(root) = root {
+        command.arg("--root").arg(root);
+    }
+    command.args(args).output().expect("run samtykke")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn a_new_site_builds_at_once() {
+    let parent = tempfile::tempdir().expect("tempdir");
+    let dir = parent.path().join("ny-side");
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let init = samtykke(&["init", &dir_arg], None);
+    assert!(init.status.success(), "{}", text(&init.stderr));
+    assert!(
+        text(&init.stdout).contains("created a new site in"),
+        "{}",
+        text(&init.stdout)
+    );
+    for file in [
+        "content/site.toml",
+        "content/cookies.toml",
+        "content/personvern.md",
+        "content/index.md",
+        "content/informasjonskapsler.md",
+        "themes/standard/templates/base.html",
+        "themes/standard/static/style.css",
+    ] {
+        assert!(dir.join(file).is_file(), "{file}");
+    }
+
+    let build = samtykke(&["build", "--no-widget"], Some(&dir));
+    assert!(build.status.success(), "{}", text(&build.stderr));
+    assert!(
+        text(&build.stdout).starts_with("built 3 pages"),
+        "{}",
+        text(&build.stdout)
+    );
+    let policy =
+        std::fs::read_to_string(dir.join("dist/personvern/index.html")).expect("policy page");
+    assert!(policy.contains("<html lang=\"nb\">"));
+    // A heading for each item of GDPR Art. 13, with the placeholders visible in the page.
+    for heading in [
+        "Behandlingsansvarlig",
+        "Hvilke opplysninger vi behandler, og hvorfor",
+        "Mottakere og databehandlere",
+        "Overføring til land utenfor EØS",
+        "Lagringstid",
+        "Dine rettigheter",
+        "Rett til å protestere",
+        "Samtykke",
+        "Klage til Datatilsynet",
+    ] {
+        assert!(policy.contains(&format!(">{heading}</h2>")), "{heading}");
+    }
+    assert!(policy.contains("MANGLER:"));
+    let cookies = std::fs::read_to_string(dir.join("dist/informasjonskapsler/index.html"))
+        .expect("cookie page");
+    assert!(
+        cookies.contains("<td>samtykke</td>") || cookies.contains(">samtykke<"),
+        "the consent record's key is in the table"
+    );
+}
+
+#[test]
+fn check_lists_what_a_new_site_still_lacks() {
+    let parent = tempfile::tempdir().expect("tempdir");
+    let dir = parent.path().join("ny");
+    samtykke::init::init(&dir).expect("init");
+    let report = samtykke::check::check(&dir).expect("check");
+    for rule in ["C-26", "C-27", "C-30", "C-32"] {
+        assert!(!report.of(rule).is_empty(), "{rule} on the skeleton");
+    }
+    // The consent record's own key is declared, as C-1 and C-3 ask.
+    assert!(report.of("C-1").is_empty() && report.of("C-3").is_empty());
+    let placeholders = report.of("placeholder");
+    let files: std::collections::BTreeSet<String> = placeholders
+        .iter()
+        .map(|f| f.diagnostic.source.path.display().to_string())
+        .collect();
+    for file in [
+        "content/site.toml",
+        "content/cookies.toml",
+        "content/personvern.md",
+        "content/index.md",
+    ] {
+        assert!(files.contains(file), "placeholders in {file}: {files:?}");
+    }
+    let strict = samtykke(&["check", "--strict"], Some(&dir));
+    assert_eq!(
+        strict.status.code(),
+        Some(1),
+        "a new site is not ready for CI"
+    );
+}
+
+#[test]
+fn init_refuses_a_directory_that_is_not_empty() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("notat.txt"), "mitt").expect("write");
+    let out = samtykke(&["init", &dir.path().to_string_lossy()], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("is not empty"),
+        "{}",
+        text(&out.stderr)
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left, ["notat.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("notat.txt"))
+            .ok()
+            .as_deref(),
+        Some("mitt")
+    );
+
+    let empty = tempfile::tempdir().expect("tempdir");
+    samtykke::init::init(empty.path()).expect("an empty directory is fine");
+}
+
+#[test]
+fn the_built_in_theme_is_themes_hesbynett() {
+    let theme = common::repo_root().join("themes/hesbynett");
+    let on_disk: Vec<(std::path::PathBuf, Vec<u8>)> = common::snapshot(&theme);
+    let built_in: Vec<(std::path::PathBuf, Vec<u8>)> = {
+        let mut files: Vec<_> = samtykke::init::theme::FILES
+            .iter()
+            .map(|(path, bytes)| (std::path::PathBuf::from(path), bytes.to_vec()))
+            .collect();
+        files.sort();
+        files
+    };
+    let names = |files: &[(std::path::PathBuf, Vec<u8>)]| {
+        files
+            .iter()
+            .map(|(p, _)| p.display().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(&built_in),
+        names(&on_disk),
+        "generator/src/init/theme.rs lists every file of themes/hesbynett"
+    );
+    assert!(
+        built_in == on_disk,
+        "the built-in copy is the current theme (rebuild)"
+    );
+}
