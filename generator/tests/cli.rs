@@ -18,7 +18,11 @@ fn samtykke(root: &std::path::Path, args: &[&str]) -> std::process::Output {
 fn a_failed_build_exits_non_zero_names_the_place_and_keeps_dist() {
     let site = common::site_with(&[]);
     let ok = samtykke(site.path(), &["build", "--no-widget"]);
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     let stdout = String::from_utf8_lossy(&ok.stdout);
     assert!(stdout.starts_with("built 3 pages, "), "{stdout}");
     assert!(stdout.contains(" ms → "), "{stdout}");
@@ -26,15 +30,22 @@ fn a_failed_build_exits_non_zero_names_the_place_and_keeps_dist() {
     let before = common::snapshot(&dist);
     assert!(!before.is_empty());
 
-    let broken = std::fs::read_to_string(common::fixture("errors/unknown_category.cookies.toml")).expect("fixture");
+    let broken = std::fs::read_to_string(common::fixture("errors/unknown_category.cookies.toml"))
+        .expect("fixture");
     std::fs::write(site.path().join("content/cookies.toml"), broken).expect("break");
     let failed = samtykke(site.path(), &["build", "--no-widget"]);
     assert_eq!(failed.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&failed.stderr);
-    assert!(stderr.contains("error: unknown category `analytic`"), "{stderr}");
+    assert!(
+        stderr.contains("error: unknown category `analytic`"),
+        "{stderr}"
+    );
     assert!(stderr.contains("content/cookies.toml:35:12"), "{stderr}");
     assert!(stderr.contains("did you mean `analytics`?"), "{stderr}");
-    assert!(stderr.contains("the output directory is unchanged"), "{stderr}");
+    assert!(
+        stderr.contains("the output directory is unchanged"),
+        "{stderr}"
+    );
 
     assert_eq!(common::snapshot(&dist), before, "dist/ is untouched");
     let stray: Vec<_> = std::fs::read_dir(site.path())

@@ -21,14 +21,23 @@ fn html_files(dist: &Path) -> Vec<(String, String)> {
     common::snapshot(dist)
         .into_iter()
         .filter(|(p, _)| p.extension().is_some_and(|e| e == "html"))
-        .map(|(p, b)| (p.display().to_string(), String::from_utf8(b).expect("utf-8")))
+        .map(|(p, b)| {
+            (
+                p.display().to_string(),
+                String::from_utf8(b).expect("utf-8"),
+            )
+        })
         .collect()
 }
 
 /// Parses `html` strictly: any HTML parse error fails the test.
 fn parse(path: &str, html: &str) -> Html {
     let doc = Html::parse_document(html);
-    assert!(doc.errors.is_empty(), "{path} has HTML errors: {:?}", doc.errors);
+    assert!(
+        doc.errors.is_empty(),
+        "{path} has HTML errors: {:?}",
+        doc.errors
+    );
     doc
 }
 
@@ -46,38 +55,61 @@ fn check_page(path: &str, html: &str) {
             .unwrap_or_else(|| panic!("{path}: banner lacks {action}"));
         assert_eq!(button.value().attr("type"), Some("button"));
     }
-    assert_eq!(doc.select(&sel("dialog#sk-preferences")).count(), 1, "{path}: preferences");
+    assert_eq!(
+        doc.select(&sel("dialog#sk-preferences")).count(),
+        1,
+        "{path}: preferences"
+    );
     // C-11: optional toggles are never pre-ticked in the markup.
     for toggle in doc.select(&sel("#sk-preferences input[data-sk-category]")) {
-        assert!(toggle.value().attr("checked").is_none(), "{path}: pre-ticked toggle");
+        assert!(
+            toggle.value().attr("checked").is_none(),
+            "{path}: pre-ticked toggle"
+        );
     }
     assert!(
-        doc.select(&sel("footer button[data-sk=\"preferences\"]")).next().is_some(),
+        doc.select(&sel("footer button[data-sk=\"preferences\"]"))
+            .next()
+            .is_some(),
         "{path}: settings control in the footer"
     );
 
     // The gate runs, and its hash is what the CSP allows.
     let gate = samtykke_widget::GATE_JS;
-    let scripts: Vec<String> = doc.select(&sel("script:not([type])")).map(|s| s.text().collect()).collect();
+    let scripts: Vec<String> = doc
+        .select(&sel("script:not([type])"))
+        .map(|s| s.text().collect())
+        .collect();
     assert!(scripts.iter().any(|s| s == gate), "{path}: gate script");
     let meta = doc
         .select(&sel("meta[http-equiv=\"Content-Security-Policy\"]"))
         .next()
         .and_then(|m| m.value().attr("content"))
         .expect("CSP meta");
-    assert!(meta.contains(&csp::script_hash(gate)), "{path}: CSP lacks the gate's hash");
+    assert!(
+        meta.contains(&csp::script_hash(gate)),
+        "{path}: CSP lacks the gate's hash"
+    );
     assert!(!meta.contains("unsafe-inline"), "{path}");
     assert!(!html.contains(" style=\""), "{path}: inline style");
     assert!(!html.contains(" onclick="), "{path}: inline handler");
 
     // Analytics is inert markup until the widget grants it.
     for script in doc.select(&sel("script[data-category]")) {
-        assert_eq!(script.value().attr("type"), Some("text/plain"), "{path}: gated script must not run");
+        assert_eq!(
+            script.value().attr("type"),
+            Some("text/plain"),
+            "{path}: gated script must not run"
+        );
         assert!(script.value().attr("src").is_none(), "{path}");
     }
-    let config = doc.select(&sel("script#samtykke-config")).next().expect("config");
+    let config = doc
+        .select(&sel("script#samtykke-config"))
+        .next()
+        .expect("config");
     let config: samtykke_widget::config::WidgetConfig =
-        serde_json::from_str(&config.text().collect::<String>()).expect("config is the widget's schema");
+        serde_json::from_str(&config.text().collect::<String>())
+            .expect("config is the widget's schema");
     assert_eq!(config.version, samtykke_widget::config::SCHEMA_VERSION);
 }
 
@@ -86,7 +118,15 @@ fn the_minimal_site_has_every_file_and_every_page_passes() {
     let site = common::site_with(&[]);
     let out = build_into(site.path());
     let dist = out.path().join("dist");
-    for file in ["index.html", "personvern/index.html", "informasjonskapsler/index.html", "404.html", "sitemap.xml", "robots.txt", "_headers"] {
+    for file in [
+        "index.html",
+        "personvern/index.html",
+        "informasjonskapsler/index.html",
+        "404.html",
+        "sitemap.xml",
+        "robots.txt",
+        "_headers",
+    ] {
         assert!(dist.join(file).is_file(), "missing {file}");
     }
     for (path, html) in html_files(&dist) {
@@ -95,16 +135,35 @@ fn the_minimal_site_has_every_file_and_every_page_passes() {
 
     let index = std::fs::read_to_string(dist.join("index.html")).expect("index");
     let doc = parse("index.html", &index);
-    let canonical = doc.select(&sel("link[rel=canonical]")).next().and_then(|l| l.value().attr("href"));
+    let canonical = doc
+        .select(&sel("link[rel=canonical]"))
+        .next()
+        .and_then(|l| l.value().attr("href"));
     assert_eq!(canonical, Some("https://test.example.no/"));
-    let css = doc.select(&sel("link[rel=stylesheet]")).next().and_then(|l| l.value().attr("href")).expect("css");
-    assert!(css.starts_with("/style.") && css.ends_with(".css") && css.len() > "/style..css".len(), "{css}");
-    assert!(dist.join(css.trim_start_matches('/')).is_file(), "the fingerprinted stylesheet exists");
+    let css = doc
+        .select(&sel("link[rel=stylesheet]"))
+        .next()
+        .and_then(|l| l.value().attr("href"))
+        .expect("css");
+    assert!(
+        css.starts_with("/style.") && css.ends_with(".css") && css.len() > "/style..css".len(),
+        "{css}"
+    );
+    assert!(
+        dist.join(css.trim_start_matches('/')).is_file(),
+        "the fingerprinted stylesheet exists"
+    );
     // The internal link was resolved.
-    assert!(doc.select(&sel("a[href=\"/personvern/\"]")).next().is_some());
+    assert!(doc
+        .select(&sel("a[href=\"/personvern/\"]"))
+        .next()
+        .is_some());
 
     let sitemap = std::fs::read_to_string(dist.join("sitemap.xml")).expect("sitemap");
-    assert!(sitemap.contains("<loc>https://test.example.no/personvern/</loc>"), "{sitemap}");
+    assert!(
+        sitemap.contains("<loc>https://test.example.no/personvern/</loc>"),
+        "{sitemap}"
+    );
     let robots = std::fs::read_to_string(dist.join("robots.txt")).expect("robots");
     assert!(robots.contains("Sitemap: https://test.example.no/sitemap.xml"));
     let headers = std::fs::read_to_string(dist.join("_headers")).expect("_headers");
@@ -115,20 +174,30 @@ fn the_minimal_site_has_every_file_and_every_page_passes() {
 fn base_url_can_be_overridden() {
     let site = common::site_with(&[]);
     let out = tempfile::tempdir().expect("tempdir");
-    let options = Options { base_url: Some("http://127.0.0.1:8080/".into()), ..Options::default() };
+    let options = Options {
+        base_url: Some("http://127.0.0.1:8080/".into()),
+        ..Options::default()
+    };
     build::build(site.path(), &out.path().join("dist"), &options).expect("builds");
     let index = std::fs::read_to_string(out.path().join("dist/index.html")).expect("index");
-    assert!(index.contains(r#"<link rel="canonical" href="http://127.0.0.1:8080/">"#), "{index}");
+    assert!(
+        index.contains(r#"<link rel="canonical" href="http://127.0.0.1:8080/">"#),
+        "{index}"
+    );
 }
 
 #[test]
 fn cookie_tables_come_from_the_inventory() {
     let site = common::site_with(&[]);
     let out = build_into(site.path());
-    let html = std::fs::read_to_string(out.path().join("dist/informasjonskapsler/index.html")).expect("page");
+    let html = std::fs::read_to_string(out.path().join("dist/informasjonskapsler/index.html"))
+        .expect("page");
     let doc = parse("informasjonskapsler", &html);
     let main = doc.select(&sel("main")).next().expect("main");
-    let names: Vec<String> = main.select(&sel("table code")).map(|c| c.text().collect()).collect();
+    let names: Vec<String> = main
+        .select(&sel("table code"))
+        .map(|c| c.text().collect())
+        .collect();
     // cookie_tables() lists both, cookie_table(category="analytics") lists __utma again.
     assert_eq!(names, ["PHPSESSID", "__utma", "__utma"]);
 }
@@ -137,19 +206,42 @@ fn cookie_tables_come_from_the_inventory() {
 fn the_widget_is_fingerprinted_loaded_and_allowed_by_the_csp() {
     let site = common::site_with(&[]);
     let out = tempfile::tempdir().expect("tempdir");
-    let widget = samtykke::render::WidgetBundle { js: b"export default function(){}".to_vec(), wasm: b"\0asm".to_vec() };
-    let options = Options { widget: Some(widget), ..Options::default() };
+    let widget = samtykke::render::WidgetBundle {
+        js: b"export default function(){}".to_vec(),
+        wasm: b"\0asm".to_vec(),
+    };
+    let options = Options {
+        widget: Some(widget),
+        ..Options::default()
+    };
     build::build(site.path(), &out.path().join("dist"), &options).expect("builds");
     let dist = out.path().join("dist");
     let index = std::fs::read_to_string(dist.join("index.html")).expect("index");
     let doc = parse("index.html", &index);
-    let loader: String = doc.select(&sel("script[type=module]")).next().expect("loader").text().collect();
+    let loader: String = doc
+        .select(&sel("script[type=module]"))
+        .next()
+        .expect("loader")
+        .text()
+        .collect();
     let js = loader.split('"').nth(1).expect("js url");
     let wasm = loader.split('"').nth(3).expect("wasm url");
-    assert!(js.starts_with("/samtykke.") && js.ends_with(".js"), "{loader}");
-    assert!(wasm.starts_with("/samtykke.") && wasm.ends_with(".wasm"), "{loader}");
-    assert_eq!(std::fs::read(dist.join(&wasm[1..])).expect("wasm written"), b"\0asm");
-    assert!(index.contains(&csp::script_hash(&loader)), "the CSP allows the loader");
+    assert!(
+        js.starts_with("/samtykke.") && js.ends_with(".js"),
+        "{loader}"
+    );
+    assert!(
+        wasm.starts_with("/samtykke.") && wasm.ends_with(".wasm"),
+        "{loader}"
+    );
+    assert_eq!(
+        std::fs::read(dist.join(&wasm[1..])).expect("wasm written"),
+        b"\0asm"
+    );
+    assert!(
+        index.contains(&csp::script_hash(&loader)),
+        "the CSP allows the loader"
+    );
 }
 
 #[test]
@@ -157,28 +249,59 @@ fn the_hesbynett_site_builds_and_lists_all_17_cookies_in_their_categories() {
     let out = build_into(&common::repo_root());
     let dist = out.path().join("dist");
     let pages = html_files(&dist);
-    assert_eq!(pages.len(), 5, "four pages and 404: {:?}", pages.iter().map(|p| &p.0).collect::<Vec<_>>());
+    assert_eq!(
+        pages.len(),
+        5,
+        "four pages and 404: {:?}",
+        pages.iter().map(|p| &p.0).collect::<Vec<_>>()
+    );
     for (path, html) in &pages {
         check_page(path, html);
     }
-    let html = std::fs::read_to_string(dist.join("informasjonskapsler/index.html")).expect("cookie page");
+    let html =
+        std::fs::read_to_string(dist.join("informasjonskapsler/index.html")).expect("cookie page");
     let doc = parse("informasjonskapsler", &html);
     let main = doc.select(&sel("main")).next().expect("main");
     let in_table = |category_title: &str| -> Vec<String> {
         let section = main
             .select(&sel("section"))
-            .find(|s| s.select(&sel("h2, h3")).next().is_some_and(|h| h.text().collect::<String>().trim() == category_title))
+            .find(|s| {
+                s.select(&sel("h2, h3"))
+                    .next()
+                    .is_some_and(|h| h.text().collect::<String>().trim() == category_title)
+            })
             .unwrap_or_else(|| panic!("no section titled {category_title}"));
-        section.select(&sel("table code")).map(|c| c.text().collect()).collect()
+        section
+            .select(&sel("table code"))
+            .map(|c| c.text().collect())
+            .collect()
     };
     let necessary = in_table("Nødvendige");
     let analytics = in_table("Statistikk");
     for name in [
-        "PHPSESSID", "roundcube_sessid", "roundcube_sessauth", "mailviewsplitter", "mailviewsplitterv", "MstrPgLd1",
-        "MstrPgLd2", "OutlookSession", "PBack", "UserContext", "tzid", "sessionid", "cadata",
+        "PHPSESSID",
+        "roundcube_sessid",
+        "roundcube_sessauth",
+        "mailviewsplitter",
+        "mailviewsplitterv",
+        "MstrPgLd1",
+        "MstrPgLd2",
+        "OutlookSession",
+        "PBack",
+        "UserContext",
+        "tzid",
+        "sessionid",
+        "cadata",
     ] {
-        assert!(necessary.iter().any(|n| n == name), "{name} is necessary: {necessary:?}");
+        assert!(
+            necessary.iter().any(|n| n == name),
+            "{name} is necessary: {necessary:?}"
+        );
     }
     assert_eq!(analytics, ["__utma", "__utmb", "__utmc", "__utmz"]);
-    assert_eq!(necessary.len() + analytics.len(), 18, "17 cookies of the seed and the consent record");
+    assert_eq!(
+        necessary.len() + analytics.len(),
+        18,
+        "17 cookies of the seed and the consent record"
+    );
 }

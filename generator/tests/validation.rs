@@ -17,7 +17,13 @@ fn errors_with(path: &str, fixture: &str) -> Vec<Diagnostic> {
 }
 
 /// The only error, checked for file, position and message.
-fn only_error(errors: &[Diagnostic], file: &str, line: usize, col: usize, message: &str) -> Diagnostic {
+fn only_error(
+    errors: &[Diagnostic],
+    file: &str,
+    line: usize,
+    col: usize,
+    message: &str,
+) -> Diagnostic {
     assert_eq!(errors.len(), 1, "expected one error, got: {errors:#?}");
     let d = &errors[0];
     assert_eq!(d.source.path.to_string_lossy(), file);
@@ -54,7 +60,13 @@ fn broken_toml_in_front_matter_points_into_the_markdown_file() {
 #[test]
 fn unknown_key() {
     let errors = errors_with("content/site.toml", "unknown_key.site.toml");
-    let d = only_error(&errors, "content/site.toml", 33, 1, "unknown key `expiry_dayz`");
+    let d = only_error(
+        &errors,
+        "content/site.toml",
+        33,
+        1,
+        "unknown key `expiry_dayz`",
+    );
     let help = d.help.expect("lists the keys");
     assert!(help.contains("`expiry_days`"), "{help}");
 }
@@ -77,9 +89,18 @@ fn unknown_category() {
 #[test]
 fn duplicate_cookie_on_the_same_host() {
     let errors = errors_with(COOKIES, "duplicate_cookie.cookies.toml");
-    let d = only_error(&errors, COOKIES, 43, 8, "cookie `PHPSESSID` is declared twice for host `test.example.no`");
+    let d = only_error(
+        &errors,
+        COOKIES,
+        43,
+        8,
+        "cookie `PHPSESSID` is declared twice for host `test.example.no`",
+    );
     let (first, label) = d.related.clone().expect("points at the first");
-    assert_eq!(samtykke::diagnostics::line_col(&d.source.text, first.start), (25, 8));
+    assert_eq!(
+        samtykke::diagnostics::line_col(&d.source.text, first.start),
+        (25, 8)
+    );
     assert_eq!(label, "first declared here");
 }
 
@@ -93,20 +114,38 @@ fn missing_purpose() {
 #[test]
 fn missing_lifetime() {
     let errors = errors_with(COOKIES, "missing_lifetime.cookies.toml");
-    only_error(&errors, COOKIES, 25, 8, "cookie `PHPSESSID` has no lifetime");
+    only_error(
+        &errors,
+        COOKIES,
+        25,
+        8,
+        "cookie `PHPSESSID` has no lifetime",
+    );
 }
 
 #[test]
 fn legitimate_interest_for_a_cookie_that_needs_consent() {
     let errors = errors_with(COOKIES, "legitimate_interest.cookies.toml");
-    let d = only_error(&errors, COOKIES, 38, 15, "cookie `__utma` needs consent, not legitimate interest");
+    let d = only_error(
+        &errors,
+        COOKIES,
+        38,
+        15,
+        "cookie `__utma` needs consent, not legitimate interest",
+    );
     assert_eq!(d.label, "expected legal_basis = \"consent\"");
 }
 
 #[test]
 fn link_to_a_page_that_does_not_exist() {
     let errors = errors_with("content/index.md", "missing_page_link.md");
-    let d = only_error(&errors, "content/index.md", 8, 49, "link to a page that does not exist: `@/vilkar.md`");
+    let d = only_error(
+        &errors,
+        "content/index.md",
+        8,
+        49,
+        "link to a page that does not exist: `@/vilkar.md`",
+    );
     assert!(d.label.contains("`personvern.md`"), "{}", d.label);
 }
 
@@ -117,36 +156,64 @@ fn missing_text_in_the_default_language() {
     assert_eq!(errors.len(), 2, "{errors:#?}");
     let d = &errors[0];
     assert_eq!(d.line_col(), (9, 9));
-    assert_eq!(d.message, "category `analytics`'s title has no text in the default language `nb`");
-    assert_eq!(errors[1].message, "category `analytics`'s title has a text in unknown language `nn`");
+    assert_eq!(
+        d.message,
+        "category `analytics`'s title has no text in the default language `nb`"
+    );
+    assert_eq!(
+        errors[1].message,
+        "category `analytics`'s title has a text in unknown language `nn`"
+    );
 }
 
 #[test]
 fn unknown_language_in_a_file_name() {
-    let site = common::site_with(&[("content/kontakt.de.md", "+++\ntitle = \"Kontakt\"\ndescription = \"D\"\n+++\nHallo\n")]);
-    let errors = model::load(site.path()).expect_err("de is not a language of the site").0;
+    let site = common::site_with(&[(
+        "content/kontakt.de.md",
+        "+++\ntitle = \"Kontakt\"\ndescription = \"D\"\n+++\nHallo\n",
+    )]);
+    let errors = model::load(site.path())
+        .expect_err("de is not a language of the site")
+        .0;
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert_eq!(errors[0].source.path.to_string_lossy(), "content/kontakt.de.md");
+    assert_eq!(
+        errors[0].source.path.to_string_lossy(),
+        "content/kontakt.de.md"
+    );
     assert_eq!(errors[0].message, "unknown language `de` in the file name");
 }
 
 #[test]
 fn all_errors_are_reported_at_once() {
-    let cookies = std::fs::read_to_string(common::fixture("errors/unknown_category.cookies.toml")).expect("fixture");
-    let page = std::fs::read_to_string(common::fixture("errors/missing_page_link.md")).expect("fixture");
+    let cookies = std::fs::read_to_string(common::fixture("errors/unknown_category.cookies.toml"))
+        .expect("fixture");
+    let page =
+        std::fs::read_to_string(common::fixture("errors/missing_page_link.md")).expect("fixture");
     let site = common::site_with(&[(COOKIES, &cookies), ("content/index.md", &page)]);
     let errors = model::load(site.path()).expect_err("two errors").0;
     let messages: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
-    assert!(messages.contains(&"unknown category `analytic`"), "{messages:?}");
-    assert!(messages.contains(&"link to a page that does not exist: `@/vilkar.md`"), "{messages:?}");
+    assert!(
+        messages.contains(&"unknown category `analytic`"),
+        "{messages:?}"
+    );
+    assert!(
+        messages.contains(&"link to a page that does not exist: `@/vilkar.md`"),
+        "{messages:?}"
+    );
 }
 
 #[test]
 fn a_category_id_the_widget_cannot_use() {
     let cookies = std::fs::read_to_string(common::fixture("minimal/content/cookies.toml"))
         .expect("fixture")
-        .replace("[categories.analytics]", "[categories.\"statistikk og sånt\"]")
-        .replace("category = \"analytics\"", "category = \"statistikk og sånt\"");
+        .replace(
+            "[categories.analytics]",
+            "[categories.\"statistikk og sånt\"]",
+        )
+        .replace(
+            "category = \"analytics\"",
+            "category = \"statistikk og sånt\"",
+        );
     let site = common::site_with(&[(COOKIES, &cookies)]);
     let errors: Vec<Diagnostic> = model::load(site.path())
         .expect_err("a space in a category id")
@@ -155,6 +222,9 @@ fn a_category_id_the_widget_cannot_use() {
         .filter(|d| d.source.path.ends_with("cookies.toml"))
         .collect();
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert_eq!(errors[0].message, "category id `statistikk og sånt` cannot be used");
+    assert_eq!(
+        errors[0].message,
+        "category id `statistikk og sånt` cannot be used"
+    );
     assert_eq!(errors[0].line_col(), (9, 9));
 }

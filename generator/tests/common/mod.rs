@@ -9,7 +9,9 @@ pub fn repo_root() -> PathBuf {
 }
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 pub fn copy_dir(from: &Path, to: &Path) {
@@ -29,7 +31,10 @@ pub fn copy_dir(from: &Path, to: &Path) {
 pub fn site_with(overlays: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     copy_dir(&fixture("minimal/content"), &dir.path().join("content"));
-    copy_dir(&repo_root().join("themes/hesbynett"), &dir.path().join("themes/hesbynett"));
+    copy_dir(
+        &repo_root().join("themes/hesbynett"),
+        &dir.path().join("themes/hesbynett"),
+    );
     for (path, text) in overlays {
         let target = dir.path().join(path);
         if let Some(parent) = target.parent() {
