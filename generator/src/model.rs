@@ -21,6 +21,8 @@ pub struct Site {
     /// Default language first, then the others in order of their tags.
     pub languages: Vec<String>,
     pub pages: Vec<Page>,
+    /// Slug → indices into `pages`, one per language.
+    by_slug: HashMap<String, Vec<usize>>,
 }
 
 #[derive(Debug)]
@@ -39,16 +41,21 @@ impl Site {
 
     /// The page with `slug` in `lang`, if it exists.
     pub fn page(&self, slug: &str, lang: &str) -> Option<&Page> {
-        self.pages
-            .iter()
-            .find(|p| p.file.slug == slug && p.lang == lang)
+        self.pages_with_slug(slug).find(|p| p.lang == lang)
     }
 
     /// The other language versions of a page, itself included.
     pub fn translations<'a>(&'a self, page: &'a Page) -> impl Iterator<Item = &'a Page> {
-        self.pages
-            .iter()
-            .filter(move |p| p.file.slug == page.file.slug)
+        self.pages_with_slug(&page.file.slug)
+    }
+
+    fn pages_with_slug<'a>(&'a self, slug: &str) -> impl Iterator<Item = &'a Page> {
+        // An index rather than a scan: rendering asks this for every page.
+        self.by_slug
+            .get(slug)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.pages.get(i))
     }
 }
 
@@ -207,7 +214,7 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
         inventory_source,
         pages: files,
     } = content;
-    let pages = files
+    let pages: Vec<Page> = files
         .into_iter()
         .zip(pages)
         .map(|(file, (lang, url, body))| Page {
@@ -217,6 +224,10 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
             body,
         })
         .collect();
+    let mut by_slug: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, page) in pages.iter().enumerate() {
+        by_slug.entry(page.file.slug.clone()).or_default().push(i);
+    }
     Ok(Site {
         root,
         config: site,
@@ -226,6 +237,7 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
         theme_dir,
         languages,
         pages,
+        by_slug,
     })
 }
 

@@ -153,6 +153,17 @@ fn the_minimal_site_has_every_file_and_every_page_passes() {
         dist.join(css.trim_start_matches('/')).is_file(),
         "the fingerprinted stylesheet exists"
     );
+    let personvern = std::fs::read_to_string(dist.join("personvern/index.html")).expect("page");
+    let personvern = parse("personvern", &personvern);
+    let current: Vec<&str> = personvern
+        .select(&sel("nav a[aria-current=page]"))
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    assert_eq!(
+        current,
+        ["/personvern/"],
+        "exactly the page's own menu item is current"
+    );
     // The internal link was resolved.
     assert!(doc
         .select(&sel("a[href=\"/personvern/\"]"))

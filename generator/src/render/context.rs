@@ -225,8 +225,8 @@ pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageCont
     }
 }
 
-/// The main navigation: pages with `menu` in this language, in menu order.
-pub fn nav(site: &Site, lang: &str, current: Option<&Page>) -> Vec<NavItem> {
+/// The main navigation: pages with `menu` in this language, in menu order, none marked current.
+pub fn nav(site: &Site, lang: &str) -> Vec<NavItem> {
     let mut items: Vec<&Page> = site
         .pages
         .iter()
@@ -243,7 +243,17 @@ pub fn nav(site: &Site, lang: &str, current: Option<&Page>) -> Vec<NavItem> {
                 .clone()
                 .unwrap_or_else(|| p.file.front.title.clone()),
             url: p.url.clone(),
-            current: current.is_some_and(|c| std::ptr::eq(c, p)),
+            current: false,
+        })
+        .collect()
+}
+
+/// `nav` with the item of the page at `url` marked current.
+pub fn nav_at(nav: &[NavItem], url: &str) -> Vec<NavItem> {
+    nav.iter()
+        .map(|item| NavItem {
+            current: item.url == url,
+            ..item.clone()
         })
         .collect()
 }

@@ -217,6 +217,12 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
             )
         })
         .collect();
+    let navs: BTreeMap<&str, Vec<context::NavItem>> = site
+        .languages
+        .iter()
+        .map(|lang| (lang.as_str(), context::nav(site, lang)))
+        .collect();
+    let nav_for = |lang: &str| navs.get(lang).map(Vec::as_slice).unwrap_or_default();
 
     for page in &site.pages {
         let Some(language) = languages.get(page.lang.as_str()) else {
@@ -240,7 +246,7 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
         let cx = PageContext {
             language,
             page: &view,
-            nav: context::nav(site, &page.lang, Some(page)),
+            nav: context::nav_at(nav_for(&page.lang), &page.url),
             head: &head,
             gated_scripts: &gated_scripts,
         };
@@ -278,7 +284,7 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
         let cx = PageContext {
             language,
             page: &view,
-            nav: context::nav(site, site.default_language(), None),
+            nav: nav_for(site.default_language()).to_vec(),
             head: &head,
             gated_scripts: &gated_scripts,
         };

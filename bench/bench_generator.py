@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""Generator benchmark: `samtykke build` against Hugo on synthetic sites, and on Hesbynett's site.
+
+    python3 bench/bench_generator.py [--runs 5] [--sizes 1000,10000]
+
+For each size, Samtykke and Hugo build the same pages (bench/gen_sites.py) as alternating pairs,
+A B, B A, A B, ..., so that whatever else the machine is doing weighs on both alike; the ratio of
+each pair is taken, then the median of those ratios. Every run is wrapped in `/usr/bin/time -v`
+for peak RSS and CPU time; wall time is taken around it with a monotonic clock.
+
+Scenarios:
+  clean    each run builds into a directory that does not exist yet (the usual CI build).
+  rebuild  each run builds over the output of the previous run of the same generator (an
+           editor's second build). Samtykke swaps in a new tree and deletes the old one; Hugo
+           overwrites files in place. Only for the largest size, fewer runs.
+
+Old output trees are deleted only at the very end: on ext4, creating inodes right after deleting
+thousands of others is slow (the allocator skips recently deleted inodes), which would charge
+one run for the clean-up of the one before it.
+
+Writes bench/results/generator.json (every run) and bench/results/generator.md (the tables).
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+CACHE = BENCH / "cache"
+OUT = Path(os.environ.get("BENCH_OUT", BENCH / "out")) / "generator"
+RESULTS = BENCH / "results"
+
+
+def sh(*cmd: str) -> str:
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def timed(cmd: list[str]) -> dict:
+    """Runs cmd under /usr/bin/time -v; returns wall seconds, CPU seconds and peak RSS."""
+    report = CACHE / "time-v.txt"
+    load_before = os.getloadavg()[0]
+    started = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-v", "-o", str(report), *cmd], capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
+    text = report.read_text()
+
+    def field(name: str) -> float:
+        return float(re.search(rf"^\s*{re.escape(name)}: (.+)$", text, re.M).group(1))
+
+    return {
+        "wall_s": wall,
+        "user_s": field("User time (seconds)"),
+        "sys_s": field("System time (seconds)"),
+        "rss_mb": field("Maximum resident set size (kbytes)") / 1024,
+        "load1": load_before,
+    }
+
+
+class Runner:
+    """Hands out fresh output directories and remembers them for the final clean-up."""
+
+    def __init__(self, samtykke: Path, hugo: str):
+        self.samtykke, self.hugo = samtykke, hugo
+        self.serial = 0
+
+    def fresh_out(self, name: str) -> Path:
+        self.serial += 1
+        return OUT / f"{name}-{self.serial:03d}"
+
+    def samtykke_cmd(self, root: Path, out: Path, extra: list[str]) -> list[str]:
+        return [str(self.samtykke), "--root", str(root), "build", "--out", str(out), *extra]
+
+    def hugo_cmd(self, source: Path, out: Path) -> list[str]:
+        # --quiet: the build summary on stdout is not what is measured. The cache dir is kept
+        # between runs, as on a developer's machine (it only holds the fingerprinted CSS).
+        return [self.hugo, "--source", str(source), "--destination", str(out),
+                "--cacheDir", str(CACHE / "hugo-cache"), "--quiet"]
+
+
+def summarize(runs: list[dict]) -> dict:
+    walls = [r["wall_s"] for r in runs]
+    return {
+        "runs": len(runs),
+        "wall_median_s": statistics.median(walls),
+        "wall_min_s": min(walls),
+        "wall_max_s": max(walls),
+        "cpu_median_s": statistics.median(r["user_s"] + r["sys_s"] for r in runs),
+        "user_median_s": statistics.median(r["user_s"] for r in runs),
+        "rss_median_mb": statistics.median(r["rss_mb"] for r in runs),
+        "load1_median": statistics.median(r["load1"] for r in runs),
+    }
+
+
+def case(site: str, generator: str, runs: list[dict]) -> dict:
+    return {"site": site, "generator": generator, "runs": runs, "summary": summarize(runs)}
+
+
+def alternate(a, b, runs: int) -> tuple[list[dict], list[dict], list[float]]:
+    """Runs the pair `runs` times, A first on even turns and B first on odd ones."""
+    ra, rb, ratios = [], [], []
+    for turn in range(runs):
+        first, second = (a, b) if turn % 2 == 0 else (b, a)
+        x, y = first(), second()
+        xa, xb = (x, y) if turn % 2 == 0 else (y, x)
+        ra.append(xa)
+        rb.append(xb)
+        ratios.append(xa["wall_s"] / xb["wall_s"])
+        print(f"    pair {turn + 1}/{runs}: samtykke {xa['wall_s']:.2f} s, hugo {xb['wall_s']:.2f} s, "
+              f"ratio {ratios[-1]:.2f} (load {xa['load1']:.1f})", flush=True)
+    return ra, rb, ratios
+
+
+def label(pages: int) -> str:
+    return f"{pages // 1000}k" if pages % 1000 == 0 else str(pages)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5, help="alternating pairs per size (default 5)")
+    ap.add_argument("--rebuild-runs", type=int, default=3, help="pairs for the rebuild scenario (0: skip)")
+    ap.add_argument("--sizes", default="1000,10000")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    hugo = shutil.which("hugo") or sys.exit("hugo not found: apt-get install hugo")
+    # A private copy of the binary: the shared target/ may be rebuilt by someone else mid-run.
+    built = REPO / "target" / "release" / "samtykke"
+    if not built.exists():
+        sys.exit(f"{built} missing: cargo build --release -p samtykke")
+    (CACHE / "bin").mkdir(parents=True, exist_ok=True)
+    samtykke = CACHE / "bin" / "samtykke"
+    shutil.copy2(built, samtykke)
+    # The same for the compiled widget that the Hesbynett build embeds, if there is one.
+    widget_src = REPO / "target" / "widget"
+    widget_args = ["--no-widget"]
+    if (widget_src / "samtykke.js").exists() and (widget_src / "samtykke_bg.wasm").exists():
+        widget_copy = CACHE / "widget-for-generator"
+        shutil.rmtree(widget_copy, ignore_errors=True)
+        widget_copy.mkdir(parents=True)
+        for name in ("samtykke.js", "samtykke_bg.wasm"):   # the directory may hold more than these
+            shutil.copy2(widget_src / name, widget_copy / name)
+        widget_args = ["--widget-dir", str(widget_copy)]
+
+    if OUT.exists():
+        shutil.rmtree(OUT)
+    OUT.mkdir(parents=True)
+    runner = Runner(samtykke, hugo)
+
+    env = {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "cpu": next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                     if l.startswith("model name")), platform.processor()),
+        "cores": os.cpu_count(),
+        "kernel": platform.release(),
+        "samtykke_commit": sh("git", "-C", str(REPO), "rev-parse", "--short", "HEAD"),
+        "samtykke_tree_dirty": bool(sh("git", "-C", str(REPO), "status", "--porcelain", "--", "generator", "themes")),
+        "hugo": sh(hugo, "version").split(" BuildDate")[0],
+        "output_dir": str(OUT),
+        "load1_start": os.getloadavg()[0],
+    }
+    results = {"env": env, "cases": {}, "pairs": {}}
+
+    for pages in sizes:
+        site = CACHE / "sites" / label(pages)
+        print(f"generating {label(pages)} pages", flush=True)
+        subprocess.run([sys.executable, str(BENCH / "gen_sites.py"), "--pages", str(pages), "--out", str(site)], check=True)
+        s_root, h_root = site / "samtykke", site / "hugo"
+
+        def run_s(root=s_root, name=f"samtykke-{label(pages)}"):
+            return timed(runner.samtykke_cmd(root, runner.fresh_out(name), ["--no-widget"]))
+
+        def run_h(root=h_root, name=f"hugo-{label(pages)}"):
+            return timed(runner.hugo_cmd(root, runner.fresh_out(name)))
+
+        # One untimed build each: page cache, Hugo's resource cache.
+        run_s(), run_h()
+        print(f"  clean build, {label(pages)} pages: {args.runs} alternating pairs", flush=True)
+        ra, rb, ratios = alternate(run_s, run_h, args.runs)
+        results["cases"][f"samtykke-{label(pages)}"] = case(f"{label(pages)} pages", "samtykke", ra)
+        results["cases"][f"hugo-{label(pages)}"] = case(f"{label(pages)} pages", "hugo", rb)
+        results["pairs"][f"clean-{label(pages)}"] = {"what": f"{label(pages)} pages, clean build", "ratios": ratios}
+
+    if args.rebuild_runs > 0:
+        pages = max(sizes)
+        site = CACHE / "sites" / label(pages)
+        s_out, h_out = OUT / f"rebuild-samtykke-{label(pages)}", OUT / f"rebuild-hugo-{label(pages)}"
+        run_s = lambda: timed(runner.samtykke_cmd(site / "samtykke", s_out, ["--no-widget"]))  # noqa: E731
+        run_h = lambda: timed(runner.hugo_cmd(site / "hugo", h_out))  # noqa: E731
+        run_s(), run_h()   # the first build of each leaves the output the next ones replace
+        print(f"  rebuild over the previous output, {label(pages)} pages: {args.rebuild_runs} pairs", flush=True)
+        ra, rb, ratios = alternate(run_s, run_h, args.rebuild_runs)
+        what = f"{label(pages)} pages, rebuild over the last output"
+        results["cases"][f"samtykke-{label(pages)}-rebuild"] = case(what, "samtykke", ra)
+        results["cases"][f"hugo-{label(pages)}-rebuild"] = case(what, "hugo", rb)
+        results["pairs"][f"rebuild-{label(pages)}"] = {"what": what, "ratios": ratios}
+
+    print(f"  Hesbynett site ({'with the widget' if widget_args[0] != '--no-widget' else 'without the widget'}): {args.runs} runs", flush=True)
+    runs = [timed(runner.samtykke_cmd(REPO, runner.fresh_out("hesbynett"), widget_args)) for _ in range(args.runs + 1)]
+    pages = sum(1 for _ in (REPO / "content").rglob("*.md"))
+    what = f"Hesbynett ({pages} pages, {'with' if widget_args[0] != '--no-widget' else 'without'} the widget)"
+    results["cases"]["samtykke-hesbynett"] = case(what, "samtykke", runs[1:])   # runs[0] warmed the cache
+    env["load1_end"] = os.getloadavg()[0]
+
+    print("  deleting the output trees", flush=True)
+    shutil.rmtree(OUT)
+
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "generator.json").write_text(json.dumps(results, indent=1) + "\n")
+    md = render_markdown(results)
+    (RESULTS / "generator.md").write_text(md)
+    print()
+    print(md)
+
+
+def render_markdown(results: dict) -> str:
+    env, cases, pairs = results["env"], results["cases"], results["pairs"]
+    lines = [
+        "# Generator: Samtykke against Hugo",
+        "",
+        f"Measured {env['date']} on {env['cpu']}, {env['cores']} cores, Linux {env['kernel']}; "
+        f"samtykke at {env['samtykke_commit']}{' (with uncommitted changes)' if env['samtykke_tree_dirty'] else ''}, "
+        f"{env['hugo']}. Load average (1 min) {env['load1_start']:.1f} at the start, "
+        f"{env['load1_end']:.1f} at the end: other work shared the machine, which the alternating pairs "
+        "spread over both generators alike.",
+        "",
+        "Wall time and CPU time (user + system) are medians; peak RSS is the median of "
+        "`/usr/bin/time -v`'s maximum resident set size.",
+        "",
+        "| site | generator | runs | wall, median (s) | wall, min–max (s) | CPU, median (s) | peak RSS (MB) |",
+        "|---|---|--:|--:|--:|--:|--:|",
+    ]
+    for c in cases.values():
+        s = c["summary"]
+        lines.append(f"| {c['site']} | {c['generator']} | {s['runs']} | {s['wall_median_s']:.3f} | "
+                     f"{s['wall_min_s']:.3f}–{s['wall_max_s']:.3f} | {s['cpu_median_s']:.3f} | {s['rss_median_mb']:.0f} |")
+    lines += [
+        "",
+        "Ratios of pairs run alternately (Samtykke's wall time over Hugo's; below 1 means Samtykke is faster):",
+        "",
+        "| pair | median ratio | Hugo / Samtykke | each pair |",
+        "|---|--:|--:|---|",
+    ]
+    for p in pairs.values():
+        ratios = p["ratios"]
+        m = statistics.median(ratios)
+        lines.append(f"| {p['what']} | {m:.2f} | {1 / m:.1f}× | {', '.join(f'{r:.2f}' for r in ratios)} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
