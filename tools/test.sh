@@ -16,6 +16,9 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 wasm-cargo clippy -p samtykke-widget --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 
+log "GitHub Actions workflows (actionlint, with shellcheck for run: steps if installed)"
+actionlint .github/workflows/*.yml
+
 log "native tests: model, validation, generator"
 cargo test --workspace --exclude samtykke-e2e
 
@@ -25,3 +28,6 @@ wasm-cargo test -p samtykke-widget --target wasm32-unknown-unknown
 log "end to end: the built site in headless Chromium"
 bash tools/build-widget.sh
 cargo test -p samtykke-e2e -- --test-threads=1
+
+log "audit: the Hesbynett site passes, each broken fixture fails with its violation named"
+cargo test -p samtykke --test audit -- --include-ignored --test-threads=1

@@ -4,6 +4,7 @@
 //! `markdown`) → `render` (pages, assets and the widget's configuration from `widget_config`)
 //! → `output` (written atomically). `http` and `browser` serve and drive the result.
 
+pub mod audit;
 pub mod browser;
 pub mod build;
 pub mod check;

@@ -51,6 +51,18 @@ enum Command {
         /// An empty or new directory.
         dir: PathBuf,
     },
+    /// Audit a built site in headless Chromium: cookies, storage and third-party requests before
+    /// and after each choice, the banner, CSP, console and axe-core. Exits 1 on any violation.
+    Audit {
+        /// A built site's directory [default: <root>/dist], or a URL on this machine.
+        target: Option<String>,
+        /// Where audit.html and audit.json go [default: <root>/target/samtykke-audit].
+        #[arg(long)]
+        report_dir: Option<PathBuf>,
+        /// Pages audited side by side.
+        #[arg(long, default_value_t = 3)]
+        jobs: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -88,6 +100,11 @@ fn main() -> ExitCode {
         Command::Serve { port } => samtykke::serve::run(&cli.root, port),
         Command::Check { strict } => samtykke::check::run(&cli.root, strict),
         Command::Init { dir } => samtykke::init::run(&dir),
+        Command::Audit {
+            target,
+            report_dir,
+            jobs,
+        } => samtykke::audit::command(&cli.root, target.as_deref(), report_dir, jobs),
     }
 }
 

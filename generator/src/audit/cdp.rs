@@ -1,0 +1,350 @@
+//! One tab in a fresh browser context, driven as a visitor would drive it (mouse, keyboard,
+//! viewport) while `observe` records what it does.
+
+use super::observe::{self, clip, text_at, Cookie, Observed, Recorder};
+use super::states::Phase;
+use super::wire::Wire;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The desktop viewport every state starts in.
+pub const DESKTOP: (u32, u32) = (1280, 900);
+
+#[derive(Debug)]
+pub struct CdpError(pub String);
+
+impl std::fmt::Display for CdpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CdpError {}
+
+impl From<String> for CdpError {
+    fn from(e: String) -> Self {
+        CdpError(e)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, CdpError>;
+
+/// One tab in a fresh browser context, observed.
+pub struct Page {
+    wire: Arc<Wire>,
+    session: String,
+    target: String,
+    context: String,
+    /// `http://127.0.0.1:PORT`: requests elsewhere are the ones the audit reports.
+    site_origin: String,
+    recorder: Arc<Recorder>,
+}
+
+impl Page {
+    pub fn open(wire: &Arc<Wire>, site_origin: &str) -> Result<Page> {
+        let context = wire.call(
+            None,
+            "Target.createBrowserContext",
+            json!({ "disposeOnDetach": true }),
+        )?;
+        let context = text_at(&context, "/browserContextId")
+            .ok_or_else(|| CdpError("no browser context".into()))?
+            .to_owned();
+        let target = wire.call(
+            None,
+            "Target.createTarget",
+            json!({ "url": "about:blank", "browserContextId": context }),
+        )?;
+        let target = text_at(&target, "/targetId")
+            .ok_or_else(|| CdpError("no target".into()))?
+            .to_owned();
+        let session = wire.call(
+            None,
+            "Target.attachToTarget",
+            json!({ "targetId": target, "flatten": true }),
+        )?;
+        let session = text_at(&session, "/sessionId")
+            .ok_or_else(|| CdpError("no session".into()))?
+            .to_owned();
+        let page = Page {
+            wire: Arc::clone(wire),
+            session,
+            target,
+            context,
+            site_origin: site_origin.to_owned(),
+            recorder: Recorder::new(site_origin),
+        };
+        wire.listen(&page.session, page.recorder.handler());
+        let (width, height) = DESKTOP;
+        for (method, params) in [
+            ("Page.enable", json!({})),
+            ("Runtime.enable", json!({})),
+            ("Log.enable", json!({})),
+            ("DOMStorage.enable", json!({})),
+            ("Fetch.enable", observe::fetch_patterns()),
+            ("Target.setAutoAttach", observe::auto_attach()),
+            (
+                "Runtime.addBinding",
+                json!({ "name": observe::CSP_BINDING }),
+            ),
+            (
+                "Runtime.addBinding",
+                json!({ "name": observe::COOKIE_BINDING }),
+            ),
+            (
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": observe::OBSERVER }),
+            ),
+            // Tabs audited side by side each behave as if focused, so Tab and Escape work in all.
+            (
+                "Emulation.setFocusEmulationEnabled",
+                json!({ "enabled": true }),
+            ),
+            (
+                "Emulation.setDeviceMetricsOverride",
+                json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false }),
+            ),
+        ] {
+            page.call(method, params)?;
+        }
+        Ok(page)
+    }
+
+    fn call(&self, method: &str, params: Value) -> Result<Value> {
+        Ok(self.wire.call(Some(&self.session), method, params)?)
+    }
+
+    pub fn set_phase(&self, phase: Phase) {
+        self.recorder.set_phase(phase);
+    }
+
+    /// Waits for the load event after `before` loads, then for a quiet network.
+    fn wait_loaded(&self, before: u64, what: &str) -> Result<()> {
+        if !self.recorder.wait_load(before, Duration::from_secs(20)) {
+            return Err(CdpError(format!(
+                "{what}: the page did not finish loading in 20 s"
+            )));
+        }
+        self.settle();
+        Ok(())
+    }
+
+    /// Loads `url` and waits for its load event and a quiet network.
+    pub fn goto(&self, url: &str) -> Result<()> {
+        let before = self.recorder.loads();
+        let answer = self.call("Page.navigate", json!({ "url": url }))?;
+        if let Some(error) = text_at(&answer, "/errorText") {
+            return Err(CdpError(format!("{url}: {error}")));
+        }
+        self.wait_loaded(before, url)
+    }
+
+    pub fn reload(&self) -> Result<()> {
+        let before = self.recorder.loads();
+        self.call("Page.reload", json!({ "ignoreCache": true }))?;
+        self.wait_loaded(before, "reload")
+    }
+
+    /// Waits until no request has started for 250 ms (scripts that load scripts), at most 3 s.
+    pub fn settle(&self) {
+        let start = Instant::now();
+        let quiet = Duration::from_millis(250);
+        std::thread::sleep(Duration::from_millis(100));
+        while start.elapsed() < Duration::from_secs(3) {
+            let last = self.recorder.last_request();
+            if last.is_none_or(|t| t.elapsed() >= quiet) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Evaluates `expression` in the page and reads its value, serialised by `JSON.stringify`
+    /// in the page, into `T`. A thrown exception is an error.
+    pub fn eval<T: DeserializeOwned>(&self, expression: &str) -> Result<T> {
+        let answer = self.call(
+            "Runtime.evaluate",
+            json!({
+                "expression": format!("(async () => JSON.stringify(await ({expression})))()"),
+                "returnByValue": true,
+                "awaitPromise": true,
+            }),
+        )?;
+        if let Some(details) = answer.get("exceptionDetails") {
+            let text = text_at(details, "/exception/description")
+                .or_else(|| text_at(details, "/text"))
+                .unwrap_or("exception");
+            return Err(CdpError(format!("script failed: {}", clip(text))));
+        }
+        let text = text_at(&answer, "/result/value").unwrap_or("null");
+        serde_json::from_str(text)
+            .map_err(|e| CdpError(format!("unexpected answer from the page: {e}")))
+    }
+
+    /// Runs a classic script's source in the page (axe-core).
+    pub fn inject(&self, source: &str) -> Result<()> {
+        let answer = self.call(
+            "Runtime.evaluate",
+            json!({ "expression": source, "returnByValue": true }),
+        )?;
+        match answer.get("exceptionDetails") {
+            Some(details) => Err(CdpError(format!(
+                "injected script failed: {}",
+                clip(&details.to_string())
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits until `condition` (a JS expression) is true, polling in the page; false on timeout.
+    pub fn wait_for(&self, condition: &str, timeout: Duration) -> Result<bool> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline
+                .saturating_duration_since(Instant::now())
+                .as_millis();
+            let poll = format!(
+                "new Promise((resolve) => {{ const end = performance.now() + {left}; const poll = () => {{ \
+                   let ok = false; try {{ ok = !!({condition}); }} catch {{}} \
+                   if (ok) resolve(true); else if (performance.now() >= end) resolve(false); else setTimeout(poll, 20); }}; poll(); }})"
+            );
+            match self.eval::<bool>(&poll) {
+                Ok(done) => return Ok(done),
+                // A navigation destroyed the context mid-wait: the next document answers.
+                Err(_) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Scrolls the first element matching `selector` into view and clicks its centre with the
+    /// mouse, as a visitor would. False if there is no such visible element.
+    pub fn click(&self, selector: &str) -> Result<bool> {
+        let selector_js = serde_json::to_string(selector).map_err(|e| CdpError(e.to_string()))?;
+        let centre: Option<[f64; 2]> = self.eval(&format!(
+            "(() => {{ const e = document.querySelector({selector_js}); if (!e) return null; \
+             e.scrollIntoView({{ block: 'center', inline: 'center', behavior: 'instant' }}); const r = e.getBoundingClientRect(); \
+             return r.width > 0 && r.height > 0 ? [r.left + r.width / 2, r.top + r.height / 2] : null; }})()"
+        ))?;
+        let Some([x, y]) = centre else {
+            return Ok(false);
+        };
+        for kind in ["mouseMoved", "mousePressed", "mouseReleased"] {
+            self.call(
+                "Input.dispatchMouseEvent",
+                json!({ "type": kind, "x": x, "y": y, "button": "left", "buttons": u8::from(kind == "mousePressed"), "clickCount": 1 }),
+            )?;
+        }
+        Ok(true)
+    }
+
+    /// Presses and releases `Tab` or `Escape`.
+    pub fn press(&self, key: &str) -> Result<()> {
+        let code = match key {
+            "Tab" => 9,
+            "Escape" => 27,
+            _ => return Err(CdpError(format!("no key code for {key}"))),
+        };
+        for kind in ["rawKeyDown", "keyUp"] {
+            self.call(
+                "Input.dispatchKeyEvent",
+                json!({ "type": kind, "key": key, "code": key, "windowsVirtualKeyCode": code, "nativeVirtualKeyCode": code }),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Sets the viewport to `width` × `height` CSS pixels.
+    pub fn viewport(&self, width: u32, height: u32) -> Result<()> {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false }),
+        )?;
+        Ok(())
+    }
+
+    /// Every cookie in this browser context, HttpOnly ones and those of other hosts included.
+    pub fn cookies(&self) -> Result<Vec<Cookie>> {
+        let answer = self.wire.call(
+            None,
+            "Storage.getCookies",
+            json!({ "browserContextId": self.context }),
+        )?;
+        let list = answer
+            .get("cookies")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut cookies: Vec<Cookie> = list.iter().filter_map(Cookie::from_cdp).collect();
+        cookies.sort();
+        Ok(cookies)
+    }
+
+    /// The entries of the site origin's localStorage (`local`) or this tab's sessionStorage.
+    fn storage(&self, local: bool) -> Result<Vec<(String, String)>> {
+        let answer = self.call(
+            "DOMStorage.getDOMStorageItems",
+            json!({ "storageId": { "securityOrigin": self.site_origin, "isLocalStorage": local } }),
+        )?;
+        Ok(answer
+            .get("entries")
+            .and_then(Value::as_array)
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter_map(|e| {
+                        Some((
+                            e.get(0)?.as_str()?.to_owned(),
+                            e.get(1)?.as_str()?.to_owned(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// The keys of the site's localStorage (`local`) or of this tab's sessionStorage.
+    pub fn storage_keys(&self, local: bool) -> Result<Vec<String>> {
+        let mut keys: Vec<String> = self
+            .storage(local)?
+            .into_iter()
+            .map(|(k, _)| clip(&k))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        Ok(keys)
+    }
+
+    /// The value stored under `key` in the site's localStorage, if any.
+    pub fn local_value(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .storage(true)?
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v))
+    }
+
+    /// What the tab did: external requests, console errors and CSP violations. Closes the tab
+    /// and its browser context.
+    pub fn finish(self) -> Observed {
+        let _ = self.wire.call(
+            None,
+            "Target.closeTarget",
+            json!({ "targetId": self.target }),
+        );
+        let _ = self.wire.call(
+            None,
+            "Target.disposeBrowserContext",
+            json!({ "browserContextId": self.context }),
+        );
+        self.wire.forget(&self.session);
+        for child in self.recorder.children() {
+            self.wire.forget(&child);
+        }
+        self.recorder.take()
+    }
+}

@@ -1,0 +1,144 @@
+//! Which pages to audit: those `sitemap.xml` lists, plus every page reachable through links on
+//! the same origin, found while auditing.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+/// The paths (`/`, `/kontakt/`) of a sitemap's `<loc>` entries, whatever host they name: the
+/// sitemap carries the production URL, the audit runs on 127.0.0.1.
+pub fn sitemap_paths(xml: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(start) = rest.find("<loc>") {
+        rest = &rest[start + "<loc>".len()..];
+        let Some(end) = rest.find("</loc>") else {
+            break;
+        };
+        let url = rest[..end].trim().replace("&amp;", "&");
+        rest = &rest[end..];
+        let path = match url.split_once("://") {
+            Some((_, after)) => after.find('/').map_or("/", |i| &after[i..]).to_owned(),
+            None if url.starts_with('/') => url,
+            None => continue,
+        };
+        if let Some(path) = page_path(&path) {
+            if !out.contains(&path) {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+/// The path of `href` if it is a page on `origin`: same origin, query and fragment dropped, and
+/// not a file such as `/sitemap.xml` or `/style.css`.
+pub fn same_origin_page(href: &str, origin: &str) -> Option<String> {
+    let rest = href.strip_prefix(origin)?;
+    if !(rest.is_empty() || rest.starts_with(['/', '?', '#'])) {
+        return None;
+    }
+    page_path(if rest.is_empty() { "/" } else { rest })
+}
+
+fn page_path(path: &str) -> Option<String> {
+    let path = path.split(['?', '#']).next().unwrap_or("/");
+    let path = if path.is_empty() { "/" } else { path };
+    if !path.starts_with('/') || path.split('/').any(|p| p == "..") {
+        return None;
+    }
+    let last = path.rsplit('/').next().unwrap_or("");
+    let is_file = last.contains('.') && !(last.ends_with(".html") || last.ends_with(".htm"));
+    (!is_file).then(|| path.to_owned())
+}
+
+/// GET `url` from a loopback server, HTTP/1.0, no redirects: the status and the body.
+pub fn http_get(url: &str) -> std::io::Result<(u16, Vec<u8>)> {
+    let invalid =
+        |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{url}: {m}"));
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| invalid("only http:// is supported"))?;
+    let (authority, path) = rest
+        .find('/')
+        .map_or((rest, "/"), |i| (&rest[..i], &rest[i..]));
+    let addr = if authority.contains(':') {
+        authority.to_owned()
+    } else {
+        format!("{authority}:80")
+    };
+    let mut stream = TcpStream::connect(&addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = Vec::new();
+    stream.take(16 * 1024 * 1024).read_to_end(&mut response)?;
+    let head_end = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| invalid("no HTTP header"))?;
+    let head = String::from_utf8_lossy(&response[..head_end]);
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| invalid("no HTTP status"))?;
+    Ok((status, response[head_end + 4..].to_vec()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sitemap_locs_become_local_paths() {
+        let xml = "<urlset><url>\n<loc>https://www.hesbynett.no/</loc></url><url><loc>https://www.hesbynett.no/kontakt/</loc>\
+                   <xhtml:link href=\"x\"/></url><url><loc> https://x.no/a?b=1&amp;c=2 </loc></url>\
+                   <url><loc>https://x.no/kontakt/</loc></url><url><loc>https://x.no/fil.pdf</loc></url><url><loc>broken";
+        assert_eq!(sitemap_paths(xml), ["/", "/kontakt/", "/a"]);
+    }
+
+    #[test]
+    fn links_on_the_same_origin_only() {
+        let o = "http://127.0.0.1:8000";
+        assert_eq!(
+            same_origin_page("http://127.0.0.1:8000/kontakt/#x", o).as_deref(),
+            Some("/kontakt/")
+        );
+        assert_eq!(
+            same_origin_page("http://127.0.0.1:8000", o).as_deref(),
+            Some("/")
+        );
+        assert_eq!(same_origin_page("http://127.0.0.1:80001/", o), None);
+        assert_eq!(same_origin_page("https://www.hesbynett.no/", o), None);
+        assert_eq!(same_origin_page("http://127.0.0.1:8000/style.css", o), None);
+        assert_eq!(
+            same_origin_page("http://127.0.0.1:8000/side.html?x", o).as_deref(),
+            Some("/side.html")
+        );
+    }
+
+    #[test]
+    fn get_from_the_static_server() {
+        use std::collections::BTreeMap;
+        use std::sync::{Arc, RwLock};
+        let mut files = BTreeMap::new();
+        files.insert(
+            "sitemap.xml".to_owned(),
+            b"<loc>https://a.no/</loc>".to_vec(),
+        );
+        let server =
+            crate::http::Server::start(Arc::new(RwLock::new(files)), 0, None).expect("server");
+        let (status, body) = http_get(&format!("{}/sitemap.xml", server.url())).expect("get");
+        assert_eq!(
+            (status, body.as_slice()),
+            (200, b"<loc>https://a.no/</loc>".as_slice())
+        );
+        assert_eq!(
+            http_get(&format!("{}/nope", server.url())).expect("get").0,
+            404
+        );
+    }
+}

@@ -1,0 +1,468 @@
+//! What a tab records while the audit drives it: every request to another origin (and the
+//! refusal of any that would leave the machine), the cookies scripts store, CSP violations and
+//! console errors. The protocol's events arrive on the connection's reader thread.
+
+use super::states::Phase;
+use super::wire::{Handler, HandlerFn, Wire};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
+use std::time::{Duration, Instant};
+
+/// Longest text kept from anything the page controls (console messages, cookie names, URLs).
+pub const MAX_TEXT: usize = 300;
+
+/// `text`, cut to [`MAX_TEXT`] characters.
+pub fn clip(text: &str) -> String {
+    if text.chars().count() <= MAX_TEXT {
+        text.to_owned()
+    } else {
+        let mut cut: String = text.chars().take(MAX_TEXT).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+/// A request the page made to an origin other than the site's.
+#[derive(Debug, Clone, Serialize)]
+pub struct Request {
+    pub url: String,
+    pub origin: String,
+    pub resource: String,
+    pub phase: Phase,
+    /// Refused by the audit because its host is not a loopback address.
+    pub blocked: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ConsoleError {
+    pub text: String,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CspViolation {
+    #[serde(default)]
+    pub directive: String,
+    #[serde(default)]
+    pub blocked: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub sample: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cookie {
+    pub name: String,
+    pub domain: String,
+    pub path: String,
+    pub http_only: bool,
+    pub session: bool,
+}
+
+/// A cookie a script in the page stored, and when.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CookieWrite {
+    pub name: String,
+    pub phase: Phase,
+}
+
+/// Everything a tab saw besides its snapshots.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Observed {
+    pub requests: Vec<Request>,
+    pub cookie_writes: Vec<CookieWrite>,
+    pub console: Vec<ConsoleError>,
+    pub csp: Vec<CspViolation>,
+}
+
+#[derive(Debug, Default)]
+struct Log {
+    phase: Phase,
+    observed: Observed,
+    blocked_urls: Vec<String>,
+    last_request: Option<Instant>,
+    loads: u64,
+    children: Vec<String>,
+}
+
+/// The page calls this binding with each `securitypolicyviolation`.
+pub const CSP_BINDING: &str = "__samtykkeAuditCsp";
+/// The page calls this binding with the name of each cookie a script stores.
+pub const COOKIE_BINDING: &str = "__samtykkeAuditCookie";
+
+/// Runs before the page's own scripts in every document, and is not subject to its CSP. It
+/// reports CSP violations, and every cookie a script stores through `document.cookie` (not
+/// deletions), so a cookie that exists only for a moment before something deletes it again is
+/// still seen. The accessor it wraps behaves exactly as before.
+pub const OBSERVER: &str = "(() => { \
+  document.addEventListener('securitypolicyviolation', (e) => { \
+    try { __samtykkeAuditCsp(JSON.stringify({ directive: String(e.effectiveDirective || e.violatedDirective || ''), \
+      blocked: String(e.blockedURI || ''), source: String(e.sourceFile || ''), sample: String(e.sample || '') })); } catch {} }, true); \
+  const real = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie'); \
+  if (!real || !real.get || !real.set) return; \
+  Object.defineProperty(Document.prototype, 'cookie', { configurable: true, enumerable: real.enumerable, get: real.get, \
+    set(value) { real.set.call(this, value); \
+      try { const text = String(value), name = text.split(';')[0].split('=')[0].trim(); \
+        const deletion = /;\\s*max-age\\s*=\\s*(0|-)/i.test(text) || /;\\s*expires\\s*=[^;]*1970/i.test(text); \
+        const stored = real.get.call(this).split('; ').some((c) => c.split('=')[0] === name); \
+        if (name && !deletion && stored) __samtykkeAuditCookie(name); } catch {} } }); })()";
+
+/// The log of one tab, shared with its event handler.
+pub struct Recorder {
+    /// `http://127.0.0.1:PORT`: requests elsewhere are the ones the audit reports.
+    own_origin: String,
+    log: Mutex<Log>,
+    loaded: Condvar,
+    /// The handler of the tab's sessions, for the frames and workers that attach later.
+    handler: OnceLock<Weak<HandlerFn>>,
+}
+
+/// Every request pauses until the audit lets it go on or refuses it.
+pub fn fetch_patterns() -> Value {
+    json!({ "patterns": [{ "urlPattern": "*", "requestStage": "Request" }] })
+}
+
+/// Out-of-process frames and workers attach paused, so their requests are seen from the start.
+pub fn auto_attach() -> Value {
+    json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true })
+}
+
+pub fn text_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
+    value.pointer(pointer).and_then(Value::as_str)
+}
+
+impl Recorder {
+    pub fn new(own_origin: &str) -> Arc<Recorder> {
+        Arc::new(Recorder {
+            own_origin: own_origin.to_owned(),
+            log: Mutex::new(Log::default()),
+            loaded: Condvar::new(),
+            handler: OnceLock::new(),
+        })
+    }
+
+    /// The event handler for the tab's session and every session attached below it.
+    pub fn handler(self: &Arc<Self>) -> Handler {
+        let recorder = Arc::clone(self);
+        let handler: Handler = Arc::new(
+            move |wire: &Wire, session: &str, method: &str, params: &Value| {
+                recorder.on_event(wire, session, method, params);
+            },
+        );
+        let _ = self.handler.set(Arc::downgrade(&handler));
+        handler
+    }
+
+    /// The sessions of frames and workers attached so far.
+    pub fn children(&self) -> Vec<String> {
+        self.lock().children.clone()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Log> {
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Where the visitor's choice stands from now on; requests and cookie writes carry it.
+    pub fn set_phase(&self, phase: Phase) {
+        self.lock().phase = phase;
+    }
+
+    /// How many documents have fired their load event.
+    pub fn loads(&self) -> u64 {
+        self.lock().loads
+    }
+
+    /// Waits until more than `before` documents have loaded; false on timeout.
+    pub fn wait_load(&self, before: u64, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut log = self.lock();
+        while log.loads <= before {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            log = self
+                .loaded
+                .wait_timeout(log, left)
+                .map_or_else(|e| e.into_inner().0, |(guard, _)| guard);
+        }
+        true
+    }
+
+    pub fn last_request(&self) -> Option<Instant> {
+        self.lock().last_request
+    }
+
+    /// Handles one event of the tab's session. Paused requests are answered here: loopback
+    /// ones go on, any other is refused, so the audit never reaches beyond this machine.
+    pub fn on_event(&self, wire: &Wire, session: &str, method: &str, params: &Value) {
+        match method {
+            // A frame in another process, or a worker: watch its requests too, then let it run.
+            "Target.attachedToTarget" => {
+                let Some(child) = text_at(params, "/sessionId") else {
+                    return;
+                };
+                if let Some(handler) = self.handler.get().and_then(Weak::upgrade) {
+                    wire.listen(child, handler);
+                }
+                self.lock().children.push(child.to_owned());
+                wire.send(Some(child), "Fetch.enable", fetch_patterns());
+                wire.send(Some(child), "Target.setAutoAttach", auto_attach());
+                wire.send(Some(child), "Runtime.runIfWaitingForDebugger", json!({}));
+            }
+            "Fetch.requestPaused" => {
+                let id = params.get("requestId").cloned().unwrap_or(Value::Null);
+                let url = text_at(params, "/request/url").unwrap_or("");
+                let origin = origin_of(url);
+                let allowed = origin.as_deref().is_none_or(is_loopback_origin);
+                if allowed {
+                    wire.send(
+                        Some(session),
+                        "Fetch.continueRequest",
+                        json!({ "requestId": id }),
+                    );
+                } else {
+                    wire.send(
+                        Some(session),
+                        "Fetch.failRequest",
+                        json!({ "requestId": id, "errorReason": "BlockedByClient" }),
+                    );
+                }
+                let mut log = self.lock();
+                log.last_request = Some(Instant::now());
+                if let Some(origin) = origin.filter(|o| *o != self.own_origin) {
+                    if !allowed {
+                        log.blocked_urls.push(clip(url));
+                    }
+                    let request = Request {
+                        url: clip(url),
+                        origin,
+                        resource: clip(text_at(params, "/resourceType").unwrap_or("")),
+                        phase: log.phase,
+                        blocked: !allowed,
+                    };
+                    if log.observed.requests.len() < 500 {
+                        log.observed.requests.push(request);
+                    }
+                }
+            }
+            "Page.loadEventFired" => {
+                self.lock().loads += 1;
+                self.loaded.notify_all();
+            }
+            "Runtime.bindingCalled" if text_at(params, "/name") == Some(CSP_BINDING) => {
+                let payload = text_at(params, "/payload").unwrap_or("");
+                if let Ok(mut v) = serde_json::from_str::<CspViolation>(payload) {
+                    v.directive = clip(&v.directive);
+                    v.blocked = clip(&v.blocked);
+                    v.source = clip(&v.source);
+                    v.sample = clip(&v.sample);
+                    let mut log = self.lock();
+                    if !log.observed.csp.contains(&v) && log.observed.csp.len() < 100 {
+                        log.observed.csp.push(v);
+                    }
+                }
+            }
+            "Runtime.bindingCalled" if text_at(params, "/name") == Some(COOKIE_BINDING) => {
+                let name = clip(text_at(params, "/payload").unwrap_or(""));
+                let mut log = self.lock();
+                let write = CookieWrite {
+                    name,
+                    phase: log.phase,
+                };
+                if !log.observed.cookie_writes.contains(&write)
+                    && log.observed.cookie_writes.len() < 200
+                {
+                    log.observed.cookie_writes.push(write);
+                }
+            }
+            _ => {
+                if let Some(entry) = console_error(method, params) {
+                    let mut log = self.lock();
+                    if log.observed.console.len() < 200 {
+                        log.observed.console.push(entry);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Everything recorded, without the console noise the audit caused itself.
+    pub fn take(&self) -> Observed {
+        let mut log = self.lock();
+        let blocked = std::mem::take(&mut log.blocked_urls);
+        let mut observed = std::mem::take(&mut log.observed);
+        observed.console.retain(|c| !is_audit_noise(c, &blocked));
+        observed
+    }
+}
+
+impl Cookie {
+    /// A cookie of `Storage.getCookies`.
+    pub fn from_cdp(value: &Value) -> Option<Cookie> {
+        let text = |key: &str| value.get(key).and_then(Value::as_str).map(clip);
+        let flag = |key: &str| value.get(key).and_then(Value::as_bool).unwrap_or(false);
+        Some(Cookie {
+            name: text("name")?,
+            domain: text("domain").unwrap_or_default(),
+            path: text("path").unwrap_or_default(),
+            http_only: flag("httpOnly"),
+            session: flag("session"),
+        })
+    }
+}
+
+/// Errors of the page: `console.error`, uncaught exceptions, and the browser's own error
+/// messages (a failed load, a refused script).
+fn console_error(method: &str, params: &Value) -> Option<ConsoleError> {
+    match method {
+        "Log.entryAdded" if text_at(params, "/entry/level") == Some("error") => {
+            Some(ConsoleError {
+                text: clip(text_at(params, "/entry/text").unwrap_or("")),
+                url: text_at(params, "/entry/url").map(clip),
+            })
+        }
+        "Runtime.consoleAPICalled"
+            if matches!(text_at(params, "/type"), Some("error" | "assert")) =>
+        {
+            let args = params
+                .get("args")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let text: Vec<String> = args
+                .iter()
+                .map(|a| match (a.get("value"), text_at(a, "/description")) {
+                    (Some(Value::String(s)), _) => s.clone(),
+                    (Some(v), _) => v.to_string(),
+                    (None, Some(d)) => d.to_owned(),
+                    (None, None) => String::new(),
+                })
+                .collect();
+            Some(ConsoleError {
+                text: clip(&text.join(" ")),
+                url: text_at(params, "/stackTrace/callFrames/0/url").map(clip),
+            })
+        }
+        "Runtime.exceptionThrown" => {
+            let text = text_at(params, "/exceptionDetails/exception/description")
+                .or_else(|| text_at(params, "/exceptionDetails/text"))
+                .unwrap_or("uncaught exception");
+            Some(ConsoleError {
+                text: clip(text),
+                url: text_at(params, "/exceptionDetails/url").map(clip),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Messages the audit itself caused (the requests it refused), the browser's favicon probe,
+/// and CSP refusals, which are reported as CSP violations instead.
+fn is_audit_noise(entry: &ConsoleError, blocked: &[String]) -> bool {
+    let url = entry.url.as_deref().unwrap_or("");
+    (entry.text.contains("ERR_BLOCKED_BY_CLIENT") && blocked.iter().any(|b| b == url))
+        || (url.ends_with("/favicon.ico") && entry.text.contains("404"))
+        || entry.text.contains("Content Security Policy")
+}
+
+/// `scheme://host[:port]` of an absolute http(s) or ws(s) URL.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !matches!(scheme, "http" | "https" | "ws" | "wss") {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    (!host_port.is_empty()).then(|| format!("{scheme}://{}", host_port.to_ascii_lowercase()))
+}
+
+/// The host of an origin, without brackets or port.
+pub fn host_of(origin: &str) -> &str {
+    let authority = origin.split_once("://").map_or(origin, |(_, a)| a);
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or("");
+    }
+    authority.split(':').next().unwrap_or("")
+}
+
+/// Whether `origin` names this machine: `localhost`, 127.0.0.0/8 or `::1`.
+pub fn is_loopback_origin(origin: &str) -> bool {
+    let host = host_of(origin);
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_and_loopback() {
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080/a?b").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(
+            origin_of("https://WWW.Google-Analytics.com/ga.js").as_deref(),
+            Some("https://www.google-analytics.com")
+        );
+        assert_eq!(origin_of("data:text/plain,x"), None);
+        assert_eq!(
+            origin_of("http://user@[::1]:9/x").as_deref(),
+            Some("http://[::1]:9")
+        );
+        assert!(is_loopback_origin("http://127.0.0.1:8080"));
+        assert!(is_loopback_origin("http://127.9.9.9"));
+        assert!(is_loopback_origin("http://localhost:1"));
+        assert!(is_loopback_origin("http://[::1]:9"));
+        assert!(!is_loopback_origin("https://www.google-analytics.com"));
+        assert!(!is_loopback_origin("http://127.0.0.1.example.com"));
+        assert!(!is_loopback_origin("http://10.0.0.1"));
+        assert_eq!(host_of("http://[::1]:9"), "::1");
+    }
+
+    #[test]
+    fn clip_cuts_long_page_text() {
+        assert_eq!(clip("kort"), "kort");
+        let long = "ø".repeat(MAX_TEXT + 5);
+        assert_eq!(clip(&long).chars().count(), MAX_TEXT + 1);
+    }
+
+    #[test]
+    fn console_errors_from_protocol_events() {
+        let log = json!({ "entry": { "level": "error", "text": "Failed to load resource", "url": "http://x/a.js" } });
+        assert_eq!(
+            console_error("Log.entryAdded", &log),
+            Some(ConsoleError {
+                text: "Failed to load resource".into(),
+                url: Some("http://x/a.js".into())
+            })
+        );
+        let warning = json!({ "entry": { "level": "warning", "text": "w" } });
+        assert_eq!(console_error("Log.entryAdded", &warning), None);
+        let api = json!({ "type": "error", "args": [{ "type": "string", "value": "boom" }, { "type": "number", "value": 3 }] });
+        assert_eq!(
+            console_error("Runtime.consoleAPICalled", &api).map(|c| c.text),
+            Some("boom 3".into())
+        );
+        let thrown = json!({ "exceptionDetails": { "text": "Uncaught", "exception": { "description": "TypeError: x" } } });
+        assert_eq!(
+            console_error("Runtime.exceptionThrown", &thrown).map(|c| c.text),
+            Some("TypeError: x".into())
+        );
+        // Page-controlled junk does not panic.
+        assert_eq!(
+            console_error("Runtime.consoleAPICalled", &json!({ "type": 5 })),
+            None
+        );
+        assert!(console_error("Runtime.exceptionThrown", &json!(null)).is_some());
+    }
+}

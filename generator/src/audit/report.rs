@@ -1,0 +1,650 @@
+//! The audit's result: the rules, the violations, what each state held, and three renderings
+//! of it: a table for the terminal, a self-contained HTML page and JSON.
+
+use super::observe::{ConsoleError, CspViolation, Request};
+use super::states::{PageInfo, Snapshot, StateKind};
+use crate::render::escape_html;
+use serde::{Serialize, Serializer};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Every check the audit makes. The id is what the report, the JSON and the tests name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rule {
+    UndeclaredCookie,
+    UndeclaredStorage,
+    UndeclaredHost,
+    CookieWithoutConsent,
+    StorageWithoutConsent,
+    RequestWithoutConsent,
+    CookieAfterWithdrawal,
+    BannerMissing,
+    BannerButtonMissing,
+    BannerButtonsUnequal,
+    InitialFocusOnChoice,
+    RejectNotReachableByTab,
+    PreferencesDidNotOpen,
+    PreferencesFocus,
+    EscapeDoesNotClose,
+    EscapeConsents,
+    Banner320px,
+    SettingsControlMissing,
+    WidgetInactive,
+    ChoiceNotRemembered,
+    CspViolation,
+    ConsoleError,
+    Axe,
+    ConfigMissing,
+    PageError,
+    AuditIncomplete,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 26] = [
+        Rule::UndeclaredCookie,
+        Rule::UndeclaredStorage,
+        Rule::UndeclaredHost,
+        Rule::CookieWithoutConsent,
+        Rule::StorageWithoutConsent,
+        Rule::RequestWithoutConsent,
+        Rule::CookieAfterWithdrawal,
+        Rule::BannerMissing,
+        Rule::BannerButtonMissing,
+        Rule::BannerButtonsUnequal,
+        Rule::InitialFocusOnChoice,
+        Rule::RejectNotReachableByTab,
+        Rule::PreferencesDidNotOpen,
+        Rule::PreferencesFocus,
+        Rule::EscapeDoesNotClose,
+        Rule::EscapeConsents,
+        Rule::Banner320px,
+        Rule::SettingsControlMissing,
+        Rule::WidgetInactive,
+        Rule::ChoiceNotRemembered,
+        Rule::CspViolation,
+        Rule::ConsoleError,
+        Rule::Axe,
+        Rule::ConfigMissing,
+        Rule::PageError,
+        Rule::AuditIncomplete,
+    ];
+
+    pub fn id(self) -> &'static str {
+        self.describe().0
+    }
+
+    /// The rule in compliance.md (or DESIGN.md) that this check decides.
+    pub fn source(self) -> &'static str {
+        self.describe().1
+    }
+
+    pub fn title(self) -> &'static str {
+        self.describe().2
+    }
+
+    fn describe(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Rule::UndeclaredCookie => (
+                "undeclared-cookie",
+                "C-1",
+                "a cookie that is not in the inventory",
+            ),
+            Rule::UndeclaredStorage => (
+                "undeclared-storage",
+                "C-1",
+                "a storage key that is not in the inventory",
+            ),
+            Rule::UndeclaredHost => (
+                "undeclared-host",
+                "C-1",
+                "a request to a third-party host that no placeholder declares",
+            ),
+            Rule::CookieWithoutConsent => (
+                "cookie-without-consent",
+                "C-4, C-12",
+                "a consent-requiring cookie before consent or after reject",
+            ),
+            Rule::StorageWithoutConsent => (
+                "storage-without-consent",
+                "C-4, C-17",
+                "a consent-requiring storage key without consent",
+            ),
+            Rule::RequestWithoutConsent => (
+                "request-without-consent",
+                "C-4, C-17",
+                "a third-party request before consent, after reject or after withdrawal",
+            ),
+            Rule::CookieAfterWithdrawal => (
+                "cookie-after-withdrawal",
+                "C-17",
+                "a cookie still present after withdrawal",
+            ),
+            Rule::BannerMissing => ("banner-missing", "C-7", "no banner on a first visit"),
+            Rule::BannerButtonMissing => (
+                "banner-button-missing",
+                "C-7",
+                "the banner lacks an accept-all or reject-all button",
+            ),
+            Rule::BannerButtonsUnequal => (
+                "banner-buttons-unequal",
+                "C-8",
+                "accept and reject differ in computed size or font",
+            ),
+            Rule::InitialFocusOnChoice => (
+                "initial-focus-on-choice",
+                "C-8",
+                "the initial focus lands on accept or reject",
+            ),
+            Rule::RejectNotReachableByTab => (
+                "reject-not-reachable-by-tab",
+                "C-19",
+                "Tab does not reach reject all",
+            ),
+            Rule::PreferencesDidNotOpen => (
+                "preferences-did-not-open",
+                "C-16",
+                "the preferences did not open",
+            ),
+            Rule::PreferencesFocus => (
+                "preferences-focus",
+                "C-19",
+                "focus does not move into the preferences or back",
+            ),
+            Rule::EscapeDoesNotClose => (
+                "escape-does-not-close",
+                "C-19",
+                "Escape does not close the preferences",
+            ),
+            Rule::EscapeConsents => (
+                "escape-consents",
+                "C-5",
+                "closing the preferences with Escape stored consent",
+            ),
+            Rule::Banner320px => (
+                "banner-320px",
+                "C-23",
+                "at 320 px a choice button is hidden or the page scrolls sideways",
+            ),
+            Rule::SettingsControlMissing => (
+                "settings-control-missing",
+                "C-16",
+                "no cookie settings control in the footer",
+            ),
+            Rule::WidgetInactive => (
+                "widget-inactive",
+                "C-13",
+                "a choice was not stored: the widget did not act",
+            ),
+            Rule::ChoiceNotRemembered => (
+                "choice-not-remembered",
+                "C-15",
+                "the banner asks again after a choice",
+            ),
+            Rule::CspViolation => (
+                "csp-violation",
+                "DESIGN: CSP",
+                "the page's Content-Security-Policy refused something",
+            ),
+            Rule::ConsoleError => ("console-error", "DESIGN", "an error in the browser console"),
+            Rule::Axe => (
+                "axe",
+                "C-20, C-21, C-23",
+                "axe-core violation in the banner or the preferences",
+            ),
+            Rule::ConfigMissing => (
+                "config-missing",
+                "C-1",
+                "no valid embedded widget configuration",
+            ),
+            Rule::PageError => ("page-error", "C-6", "the page answered with an HTTP error"),
+            Rule::AuditIncomplete => (
+                "audit-incomplete",
+                "-",
+                "the audit could not finish a state",
+            ),
+        }
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.id())
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Violation {
+    pub page: String,
+    pub state: Option<StateKind>,
+    pub rule: Rule,
+    /// The cookie, key, host, button or axe rule concerned.
+    pub subject: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StateReport {
+    pub state: StateKind,
+    pub snapshots: Vec<Snapshot>,
+    /// Requests to origins other than the site's.
+    pub requests: Vec<Request>,
+    pub console_errors: Vec<ConsoleError>,
+    pub csp_violations: Vec<CspViolation>,
+    /// Checks that passed, with what they measured.
+    pub notes: Vec<String>,
+    pub error: Option<String>,
+    pub violations: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageReport {
+    pub path: String,
+    pub info: Option<PageInfo>,
+    pub states: Vec<StateReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleSummary {
+    pub rule: Rule,
+    pub source: &'static str,
+    pub title: &'static str,
+    pub violations: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub tool: &'static str,
+    pub version: &'static str,
+    /// The origin audited.
+    pub target: String,
+    /// The directory served, when the audit served one.
+    pub directory: Option<PathBuf>,
+    pub browser: String,
+    pub axe_core: String,
+    pub duration_ms: u64,
+    pub passed: bool,
+    pub rules: Vec<RuleSummary>,
+    pub violations: Vec<Violation>,
+    pub pages: Vec<PageReport>,
+}
+
+impl Report {
+    /// The rules of `violations`, each once, in a stable order.
+    pub fn rules_violated(&self) -> Vec<Rule> {
+        let mut rules: Vec<Rule> = self.violations.iter().map(|v| v.rule).collect();
+        rules.sort();
+        rules.dedup();
+        rules
+    }
+
+    /// Writes `audit.json` and `audit.html` into `dir` and returns their paths.
+    pub fn write(&self, dir: &Path) -> std::io::Result<(PathBuf, PathBuf)> {
+        std::fs::create_dir_all(dir)?;
+        let json = dir.join("audit.json");
+        let html = dir.join("audit.html");
+        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(&json, text + "\n")?;
+        std::fs::write(&html, self.html())?;
+        Ok((json, html))
+    }
+
+    /// The terminal table: one row per page and state, then the violations.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let states: usize = self.pages.iter().map(|p| p.states.len()).sum();
+        let _ = writeln!(
+            out,
+            "samtykke audit of {}{}: {} pages, {states} states, {}, axe-core {}, {:.1} s\n",
+            self.target,
+            self.directory
+                .as_ref()
+                .map(|d| format!(" ({})", d.display()))
+                .unwrap_or_default(),
+            self.pages.len(),
+            self.browser,
+            self.axe_core,
+            self.duration_ms as f64 / 1000.0
+        );
+        let mut rows = vec![[
+            "page".to_owned(),
+            "state".to_owned(),
+            "cookies".to_owned(),
+            "storage keys".to_owned(),
+            "third-party requests".to_owned(),
+            "violations".to_owned(),
+        ]];
+        for page in &self.pages {
+            for state in &page.states {
+                let last = state.snapshots.last();
+                let cookies = last.map_or_else(
+                    || "-".to_owned(),
+                    |s| names(s.cookies.iter().map(|c| c.name.as_str())),
+                );
+                let keys = last.map_or_else(
+                    || "-".to_owned(),
+                    |s| {
+                        names(
+                            s.local_storage
+                                .iter()
+                                .chain(&s.session_storage)
+                                .map(String::as_str),
+                        )
+                    },
+                );
+                let mut hosts: Vec<&str> = state
+                    .requests
+                    .iter()
+                    .map(|r| super::observe::host_of(&r.origin))
+                    .collect();
+                hosts.sort();
+                hosts.dedup();
+                rows.push([
+                    page.path.clone(),
+                    state.state.label().to_owned(),
+                    cookies,
+                    keys,
+                    names(hosts.into_iter()),
+                    if state.error.is_some() {
+                        format!("{} (incomplete)", state.violations)
+                    } else {
+                        state.violations.to_string()
+                    },
+                ]);
+            }
+        }
+        table(&mut out, &rows);
+        out.push('\n');
+        if self.violations.is_empty() {
+            let _ = writeln!(
+                out,
+                "PASS: no violations in {} pages × 4 states",
+                self.pages.len()
+            );
+            return out;
+        }
+        let mut rows = vec![[
+            "rule".to_owned(),
+            "page".to_owned(),
+            "state".to_owned(),
+            "subject".to_owned(),
+            "detail".to_owned(),
+        ]];
+        for v in &self.violations {
+            rows.push([
+                v.rule.id().to_owned(),
+                v.page.clone(),
+                v.state.map_or("-", StateKind::label).to_owned(),
+                cut(&v.subject, 40),
+                cut(&v.detail, 110),
+            ]);
+        }
+        table(&mut out, &rows);
+        let rules: Vec<&str> = self.rules_violated().into_iter().map(Rule::id).collect();
+        let _ = writeln!(
+            out,
+            "\nFAIL: {} violation{} ({})",
+            self.violations.len(),
+            if self.violations.len() == 1 { "" } else { "s" },
+            rules.join(", ")
+        );
+        out
+    }
+
+    /// A self-contained page: inline style, no script, everything from the page escaped.
+    pub fn html(&self) -> String {
+        let e = |s: &str| escape_html(s);
+        let mut h = String::new();
+        let verdict = if self.passed {
+            "Passed: no violations"
+        } else {
+            "Failed"
+        };
+        let _ = write!(
+            h,
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>samtykke audit: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n\
+             <h1>samtykke audit</h1>\n<p class=\"verdict {}\">{verdict}{}</p>\n<dl>\
+             <dt>Target</dt><dd><code>{}</code>{}</dd><dt>Browser</dt><dd>{}</dd>\
+             <dt>axe-core</dt><dd>{}</dd><dt>Time</dt><dd>{:.1} s</dd><dt>Pages</dt><dd>{}</dd></dl>\n",
+            e(&self.target),
+            if self.passed { "pass" } else { "fail" },
+            if self.passed { String::new() } else { format!(": {} violations", self.violations.len()) },
+            e(&self.target),
+            self.directory.as_ref().map(|d| format!(" ({})", e(&d.display().to_string()))).unwrap_or_default(),
+            e(&self.browser),
+            e(&self.axe_core),
+            self.duration_ms as f64 / 1000.0,
+            self.pages.len(),
+        );
+        if !self.violations.is_empty() {
+            h.push_str("<h2>Violations</h2>\n<table><thead><tr><th>rule</th><th>page</th><th>state</th><th>subject</th><th>detail</th></tr></thead><tbody>\n");
+            for v in &self.violations {
+                let _ = writeln!(
+                    h,
+                    "<tr><td><code>{}</code> <small>{}</small></td><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                    v.rule.id(),
+                    e(v.rule.source()),
+                    e(&v.page),
+                    v.state.map_or("-", StateKind::label),
+                    e(&v.subject),
+                    e(&v.detail)
+                );
+            }
+            h.push_str("</tbody></table>\n");
+        }
+        h.push_str("<h2>Rules</h2>\n<table><thead><tr><th>rule</th><th>source</th><th>checks for</th><th>violations</th></tr></thead><tbody>\n");
+        for r in &self.rules {
+            let _ = writeln!(
+                h,
+                "<tr class=\"{}\"><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                if r.violations == 0 { "ok" } else { "bad" },
+                r.rule.id(),
+                e(r.source),
+                e(r.title),
+                r.violations
+            );
+        }
+        h.push_str("</tbody></table>\n<h2>Pages</h2>\n");
+        for page in &self.pages {
+            let _ = writeln!(h, "<section>\n<h3><code>{}</code></h3>", e(&page.path));
+            for state in &page.states {
+                let _ = writeln!(
+                    h,
+                    "<details{}><summary>{}: {} violation{}{}</summary>",
+                    if state.violations > 0 { " open" } else { "" },
+                    state.state.label(),
+                    state.violations,
+                    if state.violations == 1 { "" } else { "s" },
+                    state
+                        .error
+                        .as_deref()
+                        .map(|x| format!(" (incomplete: {})", e(x)))
+                        .unwrap_or_default()
+                );
+                if !state.notes.is_empty() {
+                    h.push_str("<ul>\n");
+                    for note in &state.notes {
+                        let _ = writeln!(h, "<li>{}</li>", e(note));
+                    }
+                    h.push_str("</ul>\n");
+                }
+                h.push_str("<table><thead><tr><th>when</th><th>cookies</th><th>localStorage</th><th>sessionStorage</th><th>banner</th></tr></thead><tbody>\n");
+                for s in &state.snapshots {
+                    let cookies: Vec<String> = s
+                        .cookies
+                        .iter()
+                        .map(|c| {
+                            format!(
+                                "<code>{}</code> <small>{}{}{}</small>",
+                                e(&c.name),
+                                e(&c.domain),
+                                e(&c.path),
+                                if c.http_only { " HttpOnly" } else { "" }
+                            )
+                        })
+                        .collect();
+                    let keys = |k: &[String]| {
+                        k.iter()
+                            .map(|k| format!("<code>{}</code>", e(k)))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    };
+                    let _ = writeln!(
+                        h,
+                        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        s.label,
+                        cookies.join("<br>"),
+                        keys(&s.local_storage),
+                        keys(&s.session_storage),
+                        if s.banner_shown { "shown" } else { "hidden" }
+                    );
+                }
+                h.push_str("</tbody></table>\n");
+                if !state.requests.is_empty() {
+                    h.push_str("<p>Third-party requests:</p><ul>\n");
+                    for r in &state.requests {
+                        let _ = writeln!(
+                            h,
+                            "<li><code>{}</code> <small>{}{}</small></li>",
+                            e(&r.url),
+                            super::checks::phase_text(r.phase),
+                            if r.blocked {
+                                ", refused by the audit"
+                            } else {
+                                ""
+                            }
+                        );
+                    }
+                    h.push_str("</ul>\n");
+                }
+                h.push_str("</details>\n");
+            }
+            h.push_str("</section>\n");
+        }
+        h.push_str("</main>\n</body>\n</html>\n");
+        h
+    }
+}
+
+const STYLE: &str = "body{margin:0;font:15px/1.5 system-ui,sans-serif;color:#1a1a1a;background:#fff}\
+main{max-width:75rem;margin:0 auto;padding:1rem}\
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font-size:.875rem}\
+th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}\
+th{background:#f0f0f0}code{font-size:.85em}small{color:#555}\
+.verdict{font-size:1.25rem;font-weight:700;padding:.5rem 1rem;border-radius:.25rem}\
+.pass{background:#e3f4e6;color:#0b5a1b}.fail{background:#fbe4e4;color:#8a1010}\
+tr.bad td{background:#fdf0f0}dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dd{margin:0}\
+details{margin:.5rem 0}summary{cursor:pointer;font-weight:600}";
+
+/// `a, b, c` or `-`.
+fn names<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let list: Vec<&str> = items.collect();
+    if list.is_empty() {
+        "-".to_owned()
+    } else {
+        cut(&list.join(", "), 60)
+    }
+}
+
+fn cut(text: &str, max: usize) -> String {
+    let one_line = text.replace(['\n', '\r', '\t'], " ");
+    if one_line.chars().count() <= max {
+        one_line
+    } else {
+        let mut s: String = one_line.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// Left-aligned columns, padded by character count.
+fn table<const N: usize>(out: &mut String, rows: &[[String; N]]) {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let mut line = String::new();
+        for (j, (cell, w)) in row.iter().zip(widths).enumerate() {
+            if j + 1 == N {
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(w - cell.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+        if i == 0 {
+            let total: usize = widths.iter().sum::<usize>() + 2 * (N - 1);
+            out.push_str(&"-".repeat(total.min(160)));
+            out.push('\n');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(violations: Vec<Violation>) -> Report {
+        Report {
+            tool: "samtykke audit",
+            version: "0",
+            target: "http://127.0.0.1:1".into(),
+            directory: None,
+            browser: "Chromium".into(),
+            axe_core: "4".into(),
+            duration_ms: 1234,
+            passed: violations.is_empty(),
+            rules: Vec::new(),
+            violations,
+            pages: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn rule_ids_are_unique_kebab_case() {
+        let mut ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
+        assert!(ids.iter().all(|id| id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')));
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), Rule::ALL.len());
+        assert_eq!(
+            serde_json::to_string(&Rule::Banner320px).ok().as_deref(),
+            Some("\"banner-320px\"")
+        );
+    }
+
+    #[test]
+    fn page_text_is_escaped_in_html() {
+        let r = report(vec![Violation {
+            page: "/".into(),
+            state: Some(StateKind::Fresh),
+            rule: Rule::ConsoleError,
+            subject: "<script>alert(1)</script>".into(),
+            detail: "a \"quoted\" & <b>".into(),
+        }]);
+        let html = r.html();
+        assert!(!html.contains("<script>alert"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(!html.contains("<script"));
+        assert!(r.table().contains("FAIL: 1 violation (console-error)"));
+    }
+
+    #[test]
+    fn a_clean_report_says_pass() {
+        assert!(report(Vec::new()).table().contains("PASS"));
+    }
+}

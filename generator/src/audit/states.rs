@@ -1,0 +1,392 @@
+//! The four states a page is audited in, each in a fresh browser context: a first visit with
+//! no choice, after "reject all", after "accept all", and after withdrawing consent through the
+//! footer control. Each state takes snapshots (cookies, storage keys) at fixed points and tags
+//! every request with the phase it was made in; `checks` judges them afterwards.
+
+use super::banner;
+use super::cdp::{self, Page};
+use super::observe::{clip, Cookie, Observed};
+use super::report::{Rule, Violation};
+use samtykke_widget::config::WidgetConfig;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Where the visitor's choice stands when something happens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// No choice made yet: only strictly necessary storage and requests are allowed.
+    #[default]
+    NoChoice,
+    Rejected,
+    Accepted,
+    /// Consent given, then taken back.
+    Withdrawn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StateKind {
+    Fresh,
+    Reject,
+    Accept,
+    Withdraw,
+}
+
+impl StateKind {
+    pub const ALL: [StateKind; 4] = [
+        StateKind::Fresh,
+        StateKind::Reject,
+        StateKind::Accept,
+        StateKind::Withdraw,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StateKind::Fresh => "fresh visit",
+            StateKind::Reject => "reject all",
+            StateKind::Accept => "accept all",
+            StateKind::Withdraw => "withdrawal",
+        }
+    }
+}
+
+/// What the browser held at one point of a state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    pub label: &'static str,
+    pub phase: Phase,
+    pub cookies: Vec<Cookie>,
+    pub local_storage: Vec<String>,
+    pub session_storage: Vec<String>,
+    /// `<html>` had `sk-ask`: the banner asked.
+    pub banner_shown: bool,
+}
+
+/// A placeholder the widget starts after consent: `<script type="text/plain" data-category>`
+/// or `<iframe data-category data-src>`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Gated {
+    pub category: String,
+    pub src: String,
+}
+
+/// What a page declares about itself, read from its DOM on arrival.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PageInfo {
+    #[serde(skip)]
+    pub config: Option<WidgetConfig>,
+    /// Why the embedded configuration could not be used, if it could not.
+    pub config_problem: Option<String>,
+    pub gated: Vec<Gated>,
+    #[serde(skip)]
+    pub links: Vec<String>,
+    pub status: Option<u16>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawInfo {
+    config: Option<String>,
+    #[serde(default)]
+    gated: Vec<Gated>,
+    #[serde(default)]
+    links: Vec<String>,
+    status: Option<u16>,
+}
+
+const PAGE_INFO: &str = "(() => { \
+  const c = document.getElementById('samtykke-config'); \
+  const gated = [...document.querySelectorAll('script[type=\"text/plain\"][data-category][data-src], iframe[data-category][data-src]')] \
+    .slice(0, 50).map((e) => { try { return { category: String(e.dataset.category), src: new URL(e.dataset.src, location.href).href }; } catch { return null; } }) \
+    .filter(Boolean); \
+  const links = [...document.querySelectorAll('a[href]')].slice(0, 500).map((a) => a.href).filter((h) => typeof h === 'string'); \
+  const nav = performance.getEntriesByType('navigation')[0]; \
+  return { config: c ? c.textContent : null, gated, links, status: nav && nav.responseStatus ? nav.responseStatus : null }; })()";
+
+/// The widget has started: it defines `window.samtykke`.
+pub const WIDGET_READY: &str = "typeof window.samtykke === 'object' && window.samtykke !== null";
+const ASKS: &str = "document.documentElement.classList.contains('sk-ask')";
+const PREFERENCES_OPEN: &str = "(() => { const d = document.getElementById('sk-preferences'); \
+  return !!d && (d.open === true || (d.tagName !== 'DIALOG' && d.getBoundingClientRect().height > 0 && getComputedStyle(d).display !== 'none')); })()";
+pub const BANNER_ACCEPT: &str = "#sk-banner [data-sk=\"accept-all\"]";
+pub const BANNER_REJECT: &str = "#sk-banner [data-sk=\"reject-all\"]";
+pub const FOOTER_SETTINGS: &str = "footer button[data-sk=\"preferences\"]";
+
+/// The outcome of one state of one page.
+#[derive(Debug, Clone)]
+pub struct StateRun {
+    pub kind: StateKind,
+    pub path: String,
+    pub snapshots: Vec<Snapshot>,
+    pub observed: Observed,
+    /// Violations found while driving the page (banner, keyboard, widget).
+    pub findings: Vec<Violation>,
+    /// Checks that passed, with what they measured, for the report.
+    pub notes: Vec<String>,
+    pub info: Option<PageInfo>,
+    /// The state could not be completed.
+    pub error: Option<String>,
+}
+
+/// Shared, read-only inputs of every state.
+pub struct Context<'a> {
+    pub wire: &'a std::sync::Arc<super::wire::Wire>,
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub origin: &'a str,
+    /// axe-core's source.
+    pub axe: &'a str,
+}
+
+pub fn run(cx: &Context<'_>, path: &str, kind: StateKind) -> StateRun {
+    let mut run = StateRun {
+        kind,
+        path: path.to_owned(),
+        snapshots: Vec::new(),
+        observed: Observed::default(),
+        findings: Vec::new(),
+        notes: Vec::new(),
+        info: None,
+        error: None,
+    };
+    let mut page = match Page::open(cx.wire, cx.origin) {
+        Ok(page) => page,
+        Err(e) => {
+            run.error = Some(format!("cannot open a tab: {e}"));
+            return run;
+        }
+    };
+    let url = format!("{}{path}", cx.origin);
+    let outcome = match kind {
+        StateKind::Fresh => fresh(&mut page, &mut run, &url, cx.axe),
+        StateKind::Reject => choose(&mut page, &mut run, &url, BANNER_REJECT, Phase::Rejected),
+        StateKind::Accept => choose(&mut page, &mut run, &url, BANNER_ACCEPT, Phase::Accepted),
+        StateKind::Withdraw => withdraw(&mut page, &mut run, &url),
+    };
+    if let Err(e) = outcome {
+        run.error = Some(e.to_string());
+    }
+    run.observed = page.finish();
+    run
+}
+
+impl StateRun {
+    fn snapshot(&mut self, page: &Page, label: &'static str, phase: Phase) -> cdp::Result<()> {
+        let banner_shown = page.eval::<bool>(ASKS).unwrap_or(false);
+        self.snapshots.push(Snapshot {
+            label,
+            phase,
+            cookies: page.cookies()?,
+            local_storage: page.storage_keys(true)?,
+            session_storage: page.storage_keys(false)?,
+            banner_shown,
+        });
+        Ok(())
+    }
+
+    pub fn finding(&mut self, rule: Rule, subject: impl Into<String>, detail: impl Into<String>) {
+        self.findings.push(Violation {
+            rule,
+            page: self.path.clone(),
+            state: Some(self.kind),
+            subject: subject.into(),
+            detail: detail.into(),
+        });
+    }
+
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.notes.push(text.into());
+    }
+
+    fn storage_key(&self) -> String {
+        self.info
+            .as_ref()
+            .and_then(|i| i.config.as_ref())
+            .map_or_else(|| "samtykke".to_owned(), |c| c.storage_key.clone())
+    }
+}
+
+/// Loads `url` as a new visitor would and waits (up to 4 s) for the widget to start.
+fn arrive(page: &mut Page, run: &mut StateRun, url: &str) -> cdp::Result<()> {
+    page.set_phase(Phase::NoChoice);
+    page.goto(url)?;
+    page.wait_for(WIDGET_READY, Duration::from_secs(4))?;
+    page.settle();
+    if run.info.is_none() {
+        run.info = Some(page_info(page)?);
+    }
+    Ok(())
+}
+
+fn page_info(page: &Page) -> cdp::Result<PageInfo> {
+    let raw: RawInfo = page.eval(PAGE_INFO)?;
+    let (config, config_problem) = match raw.config {
+        None => (
+            None,
+            Some("the page has no <script id=\"samtykke-config\">".to_owned()),
+        ),
+        // Read as the widget reads it: a configuration it refuses leaves the page fail-closed,
+        // which the site's owner needs to hear about even if nothing else goes wrong.
+        Some(text) => match WidgetConfig::from_json(&text) {
+            Ok(config) => (Some(config), None),
+            Err(e) => (
+                serde_json::from_str::<WidgetConfig>(&text).ok(),
+                Some(format!(
+                    "the widget refuses the embedded configuration ({e:?}), so nothing optional can run"
+                )),
+            ),
+        },
+    };
+    Ok(PageInfo {
+        config,
+        config_problem,
+        gated: raw
+            .gated
+            .into_iter()
+            .map(|g| Gated {
+                category: clip(&g.category),
+                src: clip(&g.src),
+            })
+            .collect(),
+        links: raw.links,
+        status: raw.status,
+    })
+}
+
+/// A first visit: what exists before any choice, then the banner's checks, then what exists
+/// after them (Tab, Escape and the preferences must not have created consent).
+fn fresh(page: &mut Page, run: &mut StateRun, url: &str, axe: &str) -> cdp::Result<()> {
+    arrive(page, run, url)?;
+    run.snapshot(page, "on arrival", Phase::NoChoice)?;
+    let key = run.storage_key();
+    banner::check(page, run, axe, &key)?;
+    page.settle();
+    run.snapshot(page, "after the banner checks", Phase::NoChoice)?;
+    Ok(())
+}
+
+/// Clicks `button` in the banner, then loads the page again: the choice must hold.
+fn choose(
+    page: &mut Page,
+    run: &mut StateRun,
+    url: &str,
+    button: &str,
+    phase: Phase,
+) -> cdp::Result<()> {
+    arrive(page, run, url)?;
+    if !click_choice(page, run, button, phase)? {
+        return Ok(());
+    }
+    run.snapshot(page, "after the choice", phase)?;
+    page.reload()?;
+    page.wait_for(WIDGET_READY, Duration::from_secs(4))?;
+    page.settle();
+    run.snapshot(page, "next page load", phase)?;
+    if run.snapshots.last().is_some_and(|s| s.banner_shown) {
+        run.finding(
+            Rule::ChoiceNotRemembered,
+            "banner",
+            "the banner asked again on the next page load after the visitor had chosen",
+        );
+    } else {
+        run.note("the banner stayed away on the next page load (C-15)");
+    }
+    Ok(())
+}
+
+/// Clicks a first-layer choice and waits for it to take effect. False if the button is missing
+/// (the fresh state reports that).
+fn click_choice(
+    page: &mut Page,
+    run: &mut StateRun,
+    button: &str,
+    phase: Phase,
+) -> cdp::Result<bool> {
+    page.set_phase(phase);
+    if !page.click(button)? {
+        return Ok(false);
+    }
+    page.wait_for(&format!("!{ASKS}"), Duration::from_secs(3))?;
+    page.settle();
+    let key = run.storage_key();
+    if let Some(record) = page.local_value(&key)? {
+        run.note(format!(
+            "consent record stored under `{key}`: {}",
+            clip(&record)
+        ));
+    } else {
+        let what = if button == BANNER_ACCEPT {
+            "accept all"
+        } else {
+            "reject all"
+        };
+        run.finding(
+            Rule::WidgetInactive,
+            "consent record",
+            format!("after “{what}” no consent record was stored under localStorage `{key}`: the widget did not act on the choice"),
+        );
+    }
+    Ok(true)
+}
+
+/// Accept all, come back, open the preferences through the footer control, untick everything
+/// and save: every consent-requiring cookie must go, at once and on the next load.
+fn withdraw(page: &mut Page, run: &mut StateRun, url: &str) -> cdp::Result<()> {
+    arrive(page, run, url)?;
+    if !click_choice(page, run, BANNER_ACCEPT, Phase::Accepted)? {
+        return Ok(());
+    }
+    page.reload()?;
+    page.wait_for(WIDGET_READY, Duration::from_secs(4))?;
+    page.settle();
+    run.snapshot(page, "after accept all, next page load", Phase::Accepted)?;
+
+    if !page.click(FOOTER_SETTINGS)? {
+        run.finding(
+            Rule::SettingsControlMissing,
+            FOOTER_SETTINGS,
+            "no visible cookie settings control in the footer to withdraw consent with",
+        );
+        return Ok(());
+    }
+    if !page.wait_for(PREFERENCES_OPEN, Duration::from_secs(3))? {
+        run.finding(
+            Rule::PreferencesDidNotOpen,
+            "footer control",
+            "the footer's cookie settings control did not open #sk-preferences",
+        );
+        return Ok(());
+    }
+    // Untick every granted category, one click each, as a visitor would.
+    for _ in 0..64 {
+        if !page.click("#sk-preferences input[data-sk-category]:checked")? {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    page.set_phase(Phase::Withdrawn);
+    let saved = page.click("#sk-preferences [data-sk=\"save\"]")?
+        || page.click("#sk-preferences [data-sk=\"reject-all\"]")?;
+    if !saved {
+        run.finding(
+            Rule::PreferencesDidNotOpen,
+            "save",
+            "the preferences have neither a save nor a reject-all button",
+        );
+        return Ok(());
+    }
+    page.wait_for(&format!("!{PREFERENCES_OPEN}"), Duration::from_secs(3))?;
+    page.settle();
+    let key = run.storage_key();
+    if let Some(record) = page.local_value(&key)? {
+        run.note(format!(
+            "after withdrawal, the record under `{key}`: {}",
+            clip(&record)
+        ));
+    }
+    run.snapshot(page, "right after withdrawal", Phase::Withdrawn)?;
+    page.reload()?;
+    page.wait_for(WIDGET_READY, Duration::from_secs(4))?;
+    page.settle();
+    run.snapshot(page, "next page load", Phase::Withdrawn)?;
+    Ok(())
+}
