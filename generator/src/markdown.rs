@@ -2,6 +2,7 @@
 //! ids. Produces HTML with a placeholder where each shortcode goes; the theme renders those.
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Source};
+use crate::validate::not_one_of;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
@@ -168,17 +169,14 @@ fn resolve_link<'a>(
             None => {
                 let mut known: Vec<&str> = cx.pages.keys().map(String::as_str).collect();
                 known.sort_unstable();
-                let (expected, help) = crate::validate::expected_one_of(path, known);
-                let mut d = Diagnostic::new(
+                errors.push(not_one_of(
                     source,
                     Some(span),
                     format!("link to a page that does not exist: `@/{path}`"),
-                )
-                .label(expected);
-                if let Some(help) = help {
-                    d = d.help(help);
-                }
-                errors.push(d);
+                    path,
+                    known,
+                    None,
+                ));
                 dest.clone()
             }
         };
@@ -189,17 +187,14 @@ fn resolve_link<'a>(
         if looks_like_page && !cx.urls.contains(path) {
             let mut known: Vec<&str> = cx.urls.iter().map(String::as_str).collect();
             known.sort_unstable();
-            let (expected, help) = crate::validate::expected_one_of(path, known);
-            let mut d = Diagnostic::new(
+            errors.push(not_one_of(
                 source,
                 Some(span),
                 format!("link to a page that does not exist: `{path}`"),
-            )
-            .label(expected);
-            d = d.help(help.unwrap_or_else(|| {
-                "link to a page as [text](@/page.md) and the generator checks it".to_owned()
-            }));
-            errors.push(d);
+                path,
+                known,
+                Some("link to a page as [text](@/page.md) and the generator checks it".to_owned()),
+            ));
         }
     }
     dest.clone()
@@ -245,38 +240,26 @@ fn extract_shortcodes(
             Ok((name, args)) => {
                 let mut ok = true;
                 if !cx.shortcodes.contains(&name) {
-                    let (expected, help) = crate::validate::expected_one_of(
-                        &name,
-                        cx.shortcodes.iter().map(String::as_str),
-                    );
-                    let mut d = Diagnostic::new(
+                    errors.push(not_one_of(
                         source,
                         Some(span.clone()),
                         format!("unknown shortcode `{name}`"),
-                    )
-                    .label(expected);
-                    if let Some(help) = help {
-                        d = d.help(help);
-                    }
-                    errors.push(d);
+                        &name,
+                        cx.shortcodes.iter().map(String::as_str),
+                        None,
+                    ));
                     ok = false;
                 }
                 if let Some(category) = args.get("category") {
                     if !cx.categories.contains(&category.as_str()) {
-                        let (expected, help) = crate::validate::expected_one_of(
-                            category,
-                            cx.categories.iter().copied(),
-                        );
-                        let mut d = Diagnostic::new(
+                        errors.push(not_one_of(
                             source,
                             Some(span.clone()),
                             format!("unknown category `{category}`"),
-                        )
-                        .label(expected);
-                        if let Some(help) = help {
-                            d = d.help(help);
-                        }
-                        errors.push(d);
+                            category,
+                            cx.categories.iter().copied(),
+                            None,
+                        ));
                         ok = false;
                     }
                 }

@@ -122,18 +122,16 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
             .clone()
             .unwrap_or_else(|| default_lang.clone());
         if !content.site.languages.contains_key(&lang) {
-            let (expected, help) =
-                validate::expected_one_of(&lang, languages.iter().map(String::as_str));
-            let mut d = Diagnostic::new(
+            errors.push(validate::not_one_of(
                 &file.source,
                 None,
                 format!("unknown language `{lang}` in the file name"),
-            )
-            .label(expected);
-            d = d.help(help.unwrap_or_else(|| {
-                format!("declare it in site.toml as [languages.{lang}], or rename the file")
-            }));
-            errors.push(d);
+                &lang,
+                languages.iter().map(String::as_str),
+                Some(format!(
+                    "declare it in site.toml as [languages.{lang}], or rename the file"
+                )),
+            ));
             continue;
         }
         if let Some(first) = seen.get(&(file.slug.clone(), lang.clone())) {
@@ -164,17 +162,14 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
         if !seen.contains_key(&(slug.clone(), default_lang.clone())) {
             let mut known: Vec<&str> = seen.keys().map(|(s, _)| s.as_str()).collect();
             known.sort_unstable();
-            let (expected, help) = validate::expected_one_of(slug, known);
-            let mut d = Diagnostic::new(
+            errors.push(validate::not_one_of(
                 &content.site_source,
                 Some(slug_field.span()),
                 format!("the {what} `{slug}` does not exist"),
-            )
-            .label(expected);
-            if let Some(help) = help {
-                d = d.help(help);
-            }
-            errors.push(d);
+                slug,
+                known,
+                None,
+            ));
         }
     }
     // Bodies are checked against the pages placed above; with a page missing, every link to it

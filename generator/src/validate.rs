@@ -59,6 +59,23 @@ pub fn expected_one_of<'a>(
     (format!("expected one of {list}"), closest)
 }
 
+/// An error for `found`, which is not one of `known`: the list as the label, and as the hint a
+/// close match if there is one, else `fallback`.
+pub fn not_one_of<'a>(
+    source: &Source,
+    span: Option<std::ops::Range<usize>>,
+    message: String,
+    found: &str,
+    known: impl IntoIterator<Item = &'a str>,
+    fallback: Option<String>,
+) -> Diagnostic {
+    let (expected, help) = expected_one_of(found, known);
+    with_help(
+        Diagnostic::new(source, span, message).label(expected),
+        help.or(fallback),
+    )
+}
+
 fn with_help(diagnostic: Diagnostic, help: Option<String>) -> Diagnostic {
     match help {
         Some(help) => diagnostic.help(help),
@@ -90,15 +107,13 @@ pub fn localized(
     }
     for lang in text.languages() {
         if !site.languages.contains_key(lang) {
-            let (expected, help) = expected_one_of(lang, site.languages.keys().map(String::as_str));
-            errors.push(with_help(
-                Diagnostic::new(
-                    source,
-                    Some(text.span()),
-                    format!("{what} has a text in unknown language `{lang}`"),
-                )
-                .label(expected),
-                help.or_else(|| Some(format!("declare it in site.toml as [languages.{lang}]"))),
+            errors.push(not_one_of(
+                source,
+                Some(text.span()),
+                format!("{what} has a text in unknown language `{lang}`"),
+                lang,
+                site.languages.keys().map(String::as_str),
+                Some(format!("declare it in site.toml as [languages.{lang}]")),
             ));
         }
     }
@@ -108,15 +123,13 @@ pub fn localized(
 pub fn site(site: &SiteFile, source: &Source, errors: &mut Diagnostics) {
     let default = site.default_language.get_ref();
     if !site.languages.contains_key(default) {
-        let (expected, help) = expected_one_of(default, site.languages.keys().map(String::as_str));
-        errors.push(with_help(
-            Diagnostic::new(
-                source,
-                Some(site.default_language.span()),
-                format!("the default language `{default}` is not declared"),
-            )
-            .label(expected),
-            help.or_else(|| Some(format!("add [languages.{default}] with its name"))),
+        errors.push(not_one_of(
+            source,
+            Some(site.default_language.span()),
+            format!("the default language `{default}` is not declared"),
+            default,
+            site.languages.keys().map(String::as_str),
+            Some(format!("add [languages.{default}] with its name")),
         ));
         // Every other text check would repeat this error.
         return;
@@ -333,15 +346,13 @@ pub fn inventory(inv: &InventoryFile, source: &Source, site: &SiteFile, errors: 
         let service = inv.services.get(cookie.service.get_ref().as_str());
         if service.is_none() {
             let found = cookie.service.get_ref();
-            let (expected, help) = expected_one_of(found, inv.services.keys().map(String::as_str));
-            errors.push(with_help(
-                Diagnostic::new(
-                    source,
-                    Some(cookie.service.span()),
-                    format!("unknown service `{found}`"),
-                )
-                .label(expected),
-                help.or_else(|| Some(format!("declare it as [services.{found}]"))),
+            errors.push(not_one_of(
+                source,
+                Some(cookie.service.span()),
+                format!("unknown service `{found}`"),
+                found,
+                inv.services.keys().map(String::as_str),
+                Some(format!("declare it as [services.{found}]")),
             ));
         }
         match &cookie.purpose {
@@ -432,15 +443,13 @@ fn check_category<'a, 'b>(
     let found = category.get_ref();
     let hit = categories.get(found.as_str());
     if hit.is_none() {
-        let (expected, help) = expected_one_of(found, known);
-        errors.push(with_help(
-            Diagnostic::new(
-                source,
-                Some(category.span()),
-                format!("unknown category `{found}`"),
-            )
-            .label(expected),
-            help.or_else(|| Some(format!("declare it as [categories.{found}]"))),
+        errors.push(not_one_of(
+            source,
+            Some(category.span()),
+            format!("unknown category `{found}`"),
+            found,
+            known,
+            Some(format!("declare it as [categories.{found}]")),
         ));
     }
     hit
