@@ -249,6 +249,22 @@ impl Visitor<'_> {
         panic!("timed out waiting for {what} ({js})");
     }
 
+    /// Opens `url` and waits for the widget to start.
+    pub fn open(&self, url: &str) -> &Self {
+        self.visit(url);
+        self.wait_for_widget();
+        self
+    }
+
+    /// Clicks "accept all" in the banner and waits for ga.js's first cookie.
+    pub fn accept_all(&self) {
+        self.click(r#"#sk-banner [data-sk="accept-all"]"#);
+        self.wait_for(
+            "document.cookie.indexOf('__utma=') >= 0",
+            "__utma after accept",
+        );
+    }
+
     /// Waits until the WASM widget has started and published its API.
     pub fn wait_for_widget(&self) {
         self.wait_for(

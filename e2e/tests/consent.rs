@@ -58,13 +58,8 @@ fn nothing_runs_before_a_choice_on_any_page() {
 fn accept_all_starts_analytics_and_its_cookies_appear() {
     let h = Harness::start();
     let v = h.fresh_tab("");
-    v.visit(&h.url("/"));
-    v.wait_for_widget();
-    v.click(ACCEPT);
-    v.wait_for(
-        "document.cookie.indexOf('__utma=') >= 0",
-        "__utma after accept",
-    );
+    v.open(&h.url("/"));
+    v.accept_all();
     let mut names: Vec<String> = v.analytics_cookies().into_iter().map(|(n, _)| n).collect();
     names.sort();
     assert_eq!(names, ["__utma", "__utmb", "__utmc", "__utmz"]);
@@ -101,8 +96,7 @@ fn reject_all_keeps_analytics_off_and_is_remembered() {
     // [C-7, C-15, C-12]
     let h = Harness::start();
     let v = h.fresh_tab("");
-    v.visit(&h.url("/"));
-    v.wait_for_widget();
+    v.open(&h.url("/"));
     v.click(REJECT);
     v.wait_for(
         "localStorage.getItem('samtykke') !== null",
@@ -111,8 +105,7 @@ fn reject_all_keeps_analytics_off_and_is_remembered() {
     assert_eq!(v.record()["method"], "reject-all");
     assert_eq!(v.record()["choices"]["analytics"], false);
     assert!(!v.banner_visible());
-    v.visit(&h.url("/personvern/"));
-    v.wait_for_widget();
+    v.open(&h.url("/personvern/"));
     assert!(
         v.eval_bool("window.__bannerAtFirstPaint === false"),
         "the refusal is remembered"
@@ -137,8 +130,7 @@ fn leftover_analytics_cookies_are_purged_on_the_parent_domain_too() {
         seeded.contains(&("__utmz".into(), SITE_HOST.into())),
         "{seeded:?}"
     );
-    v.visit(&h.url("/"));
-    v.wait_for_widget();
+    v.open(&h.url("/"));
     v.wait_for("document.cookie.indexOf('__utm') < 0", "the purge");
     assert_eq!(v.analytics_cookies(), Vec::<(String, String)>::new());
     assert!(
@@ -152,16 +144,10 @@ fn withdrawal_through_the_footer_deletes_the_analytics_cookies() {
     // [C-16, C-17, C-11]
     let h = Harness::start();
     let v = h.fresh_tab("");
-    v.visit(&h.url("/"));
-    v.wait_for_widget();
-    v.click(ACCEPT);
-    v.wait_for(
-        "document.cookie.indexOf('__utma=') >= 0",
-        "__utma after accept",
-    );
+    v.open(&h.url("/"));
+    v.accept_all();
 
-    v.visit(&h.url("/informasjonskapsler/"));
-    v.wait_for_widget();
+    v.open(&h.url("/informasjonskapsler/"));
     v.wait_for("window.__gaStandinRan === 1", "ga.js while consent holds");
     let hits_while_granted = h.analytics_hits.load(Ordering::SeqCst);
     v.click(SETTINGS);
@@ -186,8 +172,7 @@ fn withdrawal_through_the_footer_deletes_the_analytics_cookies() {
     assert!(v.eval_bool("document.getElementById('sk-preferences').open === false"));
 
     // The script is not started again, and writes by the page are refused.
-    v.visit(&h.url("/"));
-    v.wait_for_widget();
+    v.open(&h.url("/"));
     v.eval("document.cookie = '__utma=sneaky; path=/'");
     assert!(
         v.analytics_cookies().is_empty(),
@@ -205,13 +190,8 @@ fn a_new_revision_asks_again_and_purges() {
     // [C-14]
     let h = Harness::start();
     let v = h.fresh_tab("");
-    v.visit(&h.url("/"));
-    v.wait_for_widget();
-    v.click(ACCEPT);
-    v.wait_for(
-        "document.cookie.indexOf('__utma=') >= 0",
-        "__utma after accept",
-    );
+    v.open(&h.url("/"));
+    v.accept_all();
 
     let path = h.root.path().join("content/cookies.toml");
     let inventory = std::fs::read_to_string(&path).expect("inventory");
@@ -266,8 +246,7 @@ fn corrupt_storage_fails_closed() {
             serde_json::json!(corrupt)
         );
         let v = h.fresh_tab(&seed);
-        v.visit(&h.url("/"));
-        v.wait_for_widget();
+        v.open(&h.url("/"));
         assert!(v.banner_visible(), "{corrupt}: the banner asks");
         assert!(
             v.eval_bool("window.samtykke.granted('analytics') === false"),
@@ -282,8 +261,7 @@ fn corrupt_storage_fails_closed() {
 fn storage_that_throws_fails_closed_and_the_site_still_reads() {
     let h = Harness::start();
     let v = h.fresh_tab("Object.defineProperty(window, 'localStorage', { get: function () { throw new DOMException('denied', 'SecurityError'); } });");
-    v.visit(&h.url("/"));
-    v.wait_for_widget();
+    v.open(&h.url("/"));
     assert!(v.banner_visible());
     v.click(ACCEPT);
     assert!(v.eval_bool("document.querySelector('main h1') !== null"));
@@ -298,8 +276,7 @@ fn global_privacy_control_is_a_refusal_and_the_preferences_say_so() {
     // [C-18]
     let h = Harness::start();
     let v = h.fresh_tab("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: function () { return true; } });");
-    v.visit(&h.url("/"));
-    v.wait_for_widget();
+    v.open(&h.url("/"));
     assert!(v.eval_bool("window.samtykke.granted('analytics') === false"));
     v.click(SETTINGS);
     v.wait_for(
@@ -323,8 +300,7 @@ fn escape_closes_the_preferences_without_consenting() {
     // [C-5, C-19]
     let h = Harness::start();
     let v = h.fresh_tab("");
-    v.visit(&h.url("/"));
-    v.wait_for_widget();
+    v.open(&h.url("/"));
     v.click(SETTINGS);
     v.wait_for(
         "document.getElementById('sk-preferences').open === true",
