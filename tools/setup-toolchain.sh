@@ -142,6 +142,15 @@ if [ "$MODE" = debian ]; then
   log "wasm32 std: debian ($(LD_LIBRARY_PATH=$RUSTWEB_LIB "$RUSTWEB/usr/bin/rustc" -V), std built from source)"
 else
   log "wasm32 std: rustup ($(cd "$REPO" && rustc -V))"
+  # std's source lets build-widget.sh rebuild std without its panic machinery (1.7 KB brotli).
+  # Optional: without it the widget builds with the prebuilt std and a larger budget.
+  if (cd "$REPO" && rustup component list --installed 2>/dev/null) | grep -q '^rust-src'; then
+    log "rust-src: already installed"
+  elif (cd "$REPO" && timeout "$RUSTUP_ADD_TIMEOUT" rustup component add rust-src); then
+    did "rustup component rust-src"
+  else
+    warn "rustup could not add rust-src; the widget will link the prebuilt std"
+  fi
 fi
 
 # ---- 2. wasm-bindgen CLI: must match the wasm-bindgen crate in Cargo.lock exactly ----------

@@ -3,6 +3,7 @@
 //! It is embedded as `<script type="application/json" id="samtykke-config">`, so the widget
 //! never guesses: every category, every cookie pattern and the revision come from the inventory.
 
+use crate::json::Json;
 use serde::{Deserialize, Serialize};
 
 /// Schema version shared by this configuration and by the consent record.
@@ -102,7 +103,6 @@ impl WidgetConfig {
     /// Reads the JSON the generator writes with serde, without serde_json (see [`crate::json`]),
     /// and [checks](Self::check) it.
     pub fn from_json(text: &str) -> Result<WidgetConfig, ConfigError> {
-        use crate::json::Json;
         let value = crate::json::parse(text).map_err(|_| ConfigError::Syntax)?;
         let fields = value
             .fields([
@@ -116,60 +116,50 @@ impl WidgetConfig {
                 "google_consent_mode",
             ])
             .ok_or(ConfigError::Shape)?;
-        let [Some(version), Some(revision), Some(storage_key), Some(expiry_days), Some(policy_version), Some(categories), Some(cookies), Some(google_consent_mode)] =
-            fields
-        else {
-            return Err(ConfigError::Shape);
-        };
-        if version.as_u64() != Some(u64::from(SCHEMA_VERSION)) {
-            return Err(match version {
-                Json::Int(_) | Json::OtherNumber => ConfigError::Version,
-                _ => ConfigError::Shape,
-            });
+        let [version, revision, storage_key, expiry_days, policy_version, categories, cookies, google_consent_mode] =
+            fields;
+        match version {
+            Json::Int(n) if *n == u64::from(SCHEMA_VERSION) => {}
+            Json::Int(_) | Json::OtherNumber => return Err(ConfigError::Version),
+            _ => return Err(ConfigError::Shape),
         }
-        let string = |v: &Json| v.as_str().map(str::to_owned).ok_or(ConfigError::Shape);
-        // Plain loops: iterator adapters collecting into `Result` cost the widget kilobytes.
-        let mut rules = Vec::new();
-        for item in categories.as_array().ok_or(ConfigError::Shape)? {
-            let [Some(id), Some(required)] =
-                item.fields(["id", "required"]).ok_or(ConfigError::Shape)?
-            else {
-                return Err(ConfigError::Shape);
-            };
-            let required = required.as_bool().ok_or(ConfigError::Shape)?;
-            rules.push(CategoryRule {
-                id: string(id)?,
-                required,
-            });
-        }
-        let categories = rules;
-        let mut rules = Vec::new();
-        for item in cookies.as_array().ok_or(ConfigError::Shape)? {
-            let [Some(pattern), Some(category)] = item
-                .fields(["pattern", "category"])
-                .ok_or(ConfigError::Shape)?
-            else {
-                return Err(ConfigError::Shape);
-            };
-            rules.push(CookieRule {
-                pattern: string(pattern)?,
-                category: string(category)?,
-            });
-        }
-        let cookies = rules;
-        let config = WidgetConfig {
+        // Plain loops, `Option`, and one value filled in place, which an early return drops
+        // whole: iterator adapters collecting into `Result`, and a drop for every partial state,
+        // cost the widget kilobytes.
+        let mut config = WidgetConfig {
             version: SCHEMA_VERSION,
-            revision: string(revision)?,
-            storage_key: string(storage_key)?,
-            expiry_days: expiry_days
-                .as_u64()
-                .and_then(|d| u32::try_from(d).ok())
-                .ok_or(ConfigError::Shape)?,
-            policy_version: string(policy_version)?,
-            categories,
-            cookies,
-            google_consent_mode: google_consent_mode.as_bool().ok_or(ConfigError::Shape)?,
+            revision: String::new(),
+            storage_key: String::new(),
+            expiry_days: 0,
+            policy_version: String::new(),
+            categories: Vec::new(),
+            cookies: Vec::new(),
+            google_consent_mode: false,
         };
+        let mut read = || {
+            for item in categories.as_array()? {
+                let [id, required] = item.fields(["id", "required"])?;
+                config.categories.push(CategoryRule {
+                    id: id.as_string()?,
+                    required: required.as_bool()?,
+                });
+            }
+            for item in cookies.as_array()? {
+                let [pattern, category] = item.fields(["pattern", "category"])?;
+                let pattern = pattern.as_string()?;
+                config.cookies.push(CookieRule {
+                    pattern,
+                    category: category.as_string()?,
+                });
+            }
+            config.revision = revision.as_string()?;
+            config.storage_key = storage_key.as_string()?;
+            config.expiry_days = u32::try_from(expiry_days.as_u64()?).ok()?;
+            config.policy_version = policy_version.as_string()?;
+            config.google_consent_mode = google_consent_mode.as_bool()?;
+            Some(())
+        };
+        read().ok_or(ConfigError::Shape)?;
         config.check()?;
         Ok(config)
     }

@@ -1,6 +1,7 @@
 //! Which categories are granted, and what the page does about a visitor's standing choice.
 
 use crate::config::WidgetConfig;
+use crate::record::Choices;
 use crate::validity::{Assessment, Status};
 
 /// A set of granted categories: bit `i` is `config.categories[i]`.
@@ -10,10 +11,16 @@ pub struct Grant(u64);
 impl Grant {
     /// Only the required categories: the state without valid consent.
     pub fn required(config: &WidgetConfig) -> Grant {
-        Grant::from_fn(config, |_| false)
+        Grant::from_choices(config, &Choices::default())
     }
 
     /// The required categories plus each optional one for which `granted` says yes.
+    /// Required categories, and those `choices` grants. (One function for both of the widget's
+    /// grants, so that the widget carries one copy of [`Grant::from_fn`].)
+    pub fn from_choices(config: &WidgetConfig, choices: &Choices) -> Grant {
+        Grant::from_fn(config, |c| choices.get(c) == Some(true))
+    }
+
     pub fn from_fn(config: &WidgetConfig, mut granted: impl FnMut(&str) -> bool) -> Grant {
         let mut bits = 0;
         for (i, category) in config.categories.iter().enumerate().take(64) {
@@ -71,7 +78,7 @@ pub fn on_load(config: &WidgetConfig, assessment: &Assessment, gpc: bool) -> Loa
         .filter(|_| assessment.status == Status::Valid);
     match record {
         Some(record) => Load {
-            grant: Grant::from_fn(config, |c| record.choices.get(c).unwrap_or(false)),
+            grant: Grant::from_choices(config, &record.choices),
             ask: false,
             store_gpc_refusal: false,
             gpc_honoured: gpc && record.method == crate::record::Method::Gpc,

@@ -182,13 +182,12 @@ impl Parser<'_> {
             .get(start..start + count)
             .unwrap_or(&[])
         {
-            let Some(next) = value
-                .checked_mul(10)
-                .and_then(|v| v.checked_add(u64::from(digit - b'0')))
-            else {
+            // Overflow by comparison: a checked 64-bit multiply on wasm32 is a 128-bit libcall.
+            let digit = u64::from(digit - b'0');
+            if value > u64::MAX / 10 || (value == u64::MAX / 10 && digit > u64::MAX % 10) {
                 return Ok(Json::OtherNumber);
-            };
-            value = next;
+            }
+            value = value * 10 + digit;
         }
         Ok(Json::Int(value))
     }
@@ -259,6 +258,11 @@ impl Json {
         }
     }
 
+    /// [`Self::as_str`], owned.
+    pub fn as_string(&self) -> Option<String> {
+        self.as_str().map(str::to_owned)
+    }
+
     pub fn as_u64(&self) -> Option<u64> {
         match self {
             Json::Int(n) => Some(*n),
@@ -287,28 +291,35 @@ impl Json {
         }
     }
 
-    /// The values of `names`, in that order, from an object that has no other field and no name
-    /// twice; `None` otherwise. This is serde's `deny_unknown_fields` without serde.
-    pub fn fields<const N: usize>(&self, names: [&str; N]) -> Option<[Option<&Json>; N]> {
-        let mut found = [None; N];
+    /// The values of `names`, in that order, from an object that has each of them once and no
+    /// other field; `None` otherwise. This is serde's `deny_unknown_fields` without serde, for
+    /// documents whose fields are all required.
+    pub fn fields<const N: usize>(&self, names: [&str; N]) -> Option<[&Json; N]> {
+        let mut found = [&Json::Null; N];
         self.fields_into(&names, &mut found).then_some(found)
     }
 
     // The work of `fields`, once for every `N`.
-    fn fields_into<'a>(&'a self, names: &[&str], found: &mut [Option<&'a Json>]) -> bool {
+    fn fields_into<'a>(&'a self, names: &[&str], found: &mut [&'a Json]) -> bool {
         let Some(object) = self.as_object() else {
             return false;
         };
+        // As many fields as names, each one of them and none twice: each name exactly once.
+        if object.len() != names.len() {
+            return false;
+        }
+        let mut seen = 0u64;
         for (name, value) in object {
-            let Some(slot) = names
-                .iter()
-                .position(|n| n == name)
-                .and_then(|i| found.get_mut(i))
-            else {
+            let Some(k) = names.iter().position(|n| n == name) else {
                 return false;
             };
-            if slot.replace(value).is_some() {
+            let bit = 1u64.checked_shl(k as u32).unwrap_or(0);
+            if seen & bit != 0 {
                 return false;
+            }
+            seen |= bit;
+            if let Some(slot) = found.get_mut(k) {
+                *slot = value;
             }
         }
         true
@@ -446,11 +457,26 @@ mod tests {
     #[test]
     fn fields_deny_unknown_and_duplicate_names() {
         let v = parse(r#"{"a":1,"b":2}"#).unwrap();
-        let [a, b, c] = v.fields(["a", "b", "c"]).unwrap();
-        assert_eq!((a, b, c), (Some(&Json::Int(1)), Some(&Json::Int(2)), None));
-        assert!(v.fields(["a"]).is_none());
+        let [b, a] = v.fields(["b", "a"]).unwrap();
+        assert_eq!((a, b), (&Json::Int(1), &Json::Int(2)));
+        assert!(v.fields(["a", "b", "c"]).is_none(), "a missing field");
+        assert!(v.fields(["a"]).is_none(), "an unknown field");
+        assert!(v.fields(["a", "c"]).is_none());
         assert!(parse(r#"{"a":1,"a":1}"#).unwrap().fields(["a"]).is_none());
         assert!(parse("[1]").unwrap().fields(["a"]).is_none());
+    }
+
+    #[test]
+    fn every_control_character_and_quote_escapes_as_serde_json_does() {
+        let all: String = (0u8..0x80)
+            .map(char::from)
+            .chain(['é', '\u{2028}', '😀'])
+            .collect();
+        for s in [all.as_str(), "plain", "", "\"\\\"", "a\u{1f}b\u{0}"] {
+            let mut out = String::new();
+            write_str(&mut out, s);
+            assert_eq!(out, serde_json::to_string(s).unwrap());
+        }
     }
 
     #[test]

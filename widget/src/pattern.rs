@@ -12,20 +12,32 @@ pub fn matches(pattern: &str, name: &str) -> bool {
     let Some(mut rest) = name.as_bytes().strip_prefix(first) else {
         return false;
     };
-    let mut parts: Vec<&[u8]> = parts.collect();
-    let Some(last) = parts.pop() else {
-        // No `*` at all: the pattern is a literal name.
-        return rest.is_empty();
-    };
+    // Each middle piece at its leftmost place leaves the most room for the rest; the last piece
+    // must end the name. `last` runs one piece behind the iterator, so it ends as the last one.
+    let mut last = None;
     for part in parts {
-        let found = (0..rest.len().saturating_add(1))
-            .find(|&at| rest.get(at..).is_some_and(|tail| tail.starts_with(part)));
-        match found.and_then(|at| rest.get(at + part.len()..)) {
-            Some(after) => rest = after,
-            None => return false,
+        if let Some(middle) = last.replace(part) {
+            match after(rest, middle) {
+                Some(tail) => rest = tail,
+                None => return false,
+            }
         }
     }
-    rest.ends_with(last)
+    match last {
+        Some(last) => rest.ends_with(last),
+        // No `*` at all: the pattern is a literal name.
+        None => rest.is_empty(),
+    }
+}
+
+/// What follows the first occurrence of `needle` in `haystack`.
+fn after<'a>(mut haystack: &'a [u8], needle: &[u8]) -> Option<&'a [u8]> {
+    loop {
+        if let Some(tail) = haystack.strip_prefix(needle) {
+            return Some(tail);
+        }
+        haystack = haystack.split_first()?.1;
+    }
 }
 
 /// Why a pattern cannot be used, if it cannot.
@@ -44,7 +56,29 @@ pub fn check(pattern: &str) -> Result<(), &'static str> {
 /// Whether [`check`] accepts `pattern`, without the messages: the widget needs only the answer.
 pub fn is_usable(pattern: &str) -> bool {
     // RFC 6265 token: visible ASCII except separators; `*` is ours.
-    let token = |b: u8| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b);
+    // A `match`, not `<[u8]>::contains`, which brings `memchr` into the widget.
+    let token = |b: u8| {
+        b.is_ascii_graphic()
+            && !matches!(
+                b,
+                b'(' | b')'
+                    | b'<'
+                    | b'>'
+                    | b'@'
+                    | b','
+                    | b';'
+                    | b':'
+                    | b'\\'
+                    | b'"'
+                    | b'/'
+                    | b'['
+                    | b']'
+                    | b'?'
+                    | b'='
+                    | b'{'
+                    | b'}'
+            )
+    };
     !pattern.is_empty() && !pattern.bytes().all(|b| b == b'*') && pattern.bytes().all(token)
 }
 
@@ -88,6 +122,17 @@ mod tests {
             None => name.is_empty(),
             Some((b'*', rest)) => (0..=name.len()).any(|i| glob(rest, &name[i..])),
             Some((c, rest)) => name.first() == Some(c) && glob(rest, &name[1..]),
+        }
+    }
+
+    #[test]
+    fn usable_means_a_cookie_token_with_something_besides_stars() {
+        let separator = |b: u8| b"()<>@,;:\\\"/[]?={}".contains(&b);
+        for b in 0..=255u8 {
+            let token = b.is_ascii_graphic() && !separator(b);
+            let name = [b'a', b];
+            let name = String::from_utf8_lossy(&name);
+            assert_eq!(is_usable(&name), token, "{b:#x}");
         }
     }
 

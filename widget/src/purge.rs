@@ -14,6 +14,16 @@ const MAX_PATHS: usize = 24;
 
 /// The distinct cookie names in a `document.cookie` string, in order.
 pub fn cookie_names(header: &str) -> Vec<&str> {
+    names_where(header, |_| true)
+}
+
+/// The names in `header` whose first matching rule belongs to a category `grant` lacks. Cookies
+/// that no rule matches are left alone: `samtykke audit` reports them.
+pub fn names_to_purge<'a>(header: &'a str, config: &WidgetConfig, grant: Grant) -> Vec<&'a str> {
+    names_where(header, |name| is_refused(name, config, grant))
+}
+
+fn names_where(header: &str, mut keep: impl FnMut(&str) -> bool) -> Vec<&str> {
     let mut names: Vec<&str> = Vec::new();
     for pair in split(header, b';') {
         // A pair without `=` is a nameless cookie (its text is the value); it cannot be matched.
@@ -21,20 +31,14 @@ pub fn cookie_names(header: &str) -> Vec<&str> {
             continue;
         };
         let name = name.trim_ascii();
-        if !name.is_empty() && !names.contains(&name) {
+        // `any`, not `contains`: `<[&str]>::contains` costs the widget 50 bytes more (brotli).
+        #[allow(clippy::manual_contains)]
+        let known = names.iter().any(|known| *known == name);
+        if !name.is_empty() && !known && keep(name) {
             names.push(name);
         }
     }
     names
-}
-
-/// The names in `header` whose first matching rule belongs to a category `grant` lacks. Cookies
-/// that no rule matches are left alone: `samtykke audit` reports them.
-pub fn names_to_purge<'a>(header: &'a str, config: &WidgetConfig, grant: Grant) -> Vec<&'a str> {
-    cookie_names(header)
-        .into_iter()
-        .filter(|name| is_refused(name, config, grant))
-        .collect()
 }
 
 /// Whether `name` matches a rule of a category that `grant` lacks.
@@ -52,13 +56,22 @@ pub fn domains(host: &str) -> Vec<String> {
     // A fully qualified `example.no.` sets cookies for `example.no`.
     let host = host.strip_suffix('.').unwrap_or(host);
     let mut out = vec![String::new()];
-    // Byte tests throughout: `str::contains(char)` brings a substring searcher into the widget.
-    let bytes = host.as_bytes();
-    let last_label = bytes.rsplit(|&b| b == b'.').next().unwrap_or(&[]);
-    let is_ip = bytes.contains(&b':') || last_label.iter().all(u8::is_ascii_digit);
-    let well_formed = bytes.iter().copied().all(is_host_byte)
-        && bytes.split(|&b| b == b'.').all(|l| !l.is_empty());
-    if is_ip || !well_formed || !bytes.contains(&b'.') {
+    // One pass over the bytes: only host bytes, no empty label, at least one dot, and a last
+    // label that is not all digits (an IPv4 address). IPv6 addresses hold `:`, not a host byte.
+    let (mut previous, mut dots, mut numeric) = (b'.', 0, true);
+    for b in host.bytes() {
+        if !is_host_byte(b) || (b == b'.' && previous == b'.') {
+            return out;
+        }
+        if b == b'.' {
+            dots += 1;
+            numeric = true;
+        } else {
+            numeric &= b.is_ascii_digit();
+        }
+        previous = b;
+    }
+    if previous == b'.' || dots == 0 || numeric {
         return out;
     }
     let mut rest = host;
@@ -84,32 +97,52 @@ pub fn paths(path: &str) -> Vec<String> {
     if !path.starts_with('/') || path.bytes().any(|b| b == b';' || b < 0x20) {
         return out;
     }
-    let mut push = |p: &str| {
+    let mut push = |p: Option<&str>| {
+        let p = p.unwrap_or("/");
         if out.len() < MAX_PATHS && !out.iter().any(|known| known == p) {
             out.push(p.to_owned());
         }
     };
-    for (i, _) in path.match_indices('/').skip(1) {
-        push(path.get(..i).unwrap_or("/"));
-        push(path.get(..=i).unwrap_or("/"));
+    // Bytes: `str::match_indices` brings a searcher and its panics into the widget.
+    for (i, b) in path.bytes().enumerate().skip(1) {
+        if b == b'/' {
+            push(path.get(..i));
+            push(path.get(..=i));
+        }
     }
-    push(path);
+    push(Some(path));
     out
 }
 
-/// Every (domain, path) pair to expire for a page on `host` at `path`.
-pub fn targets(host: &str, path: &str) -> Vec<(String, String)> {
-    let paths = paths(path);
-    domains(host)
-        .into_iter()
-        .flat_map(|d| paths.iter().map(move |p| (d.clone(), p.clone())))
-        .collect()
+/// The writes that delete each of `names` at every (domain, path) a page on `host` at `path` may
+/// hold it under ([`domains`] × [`paths`]), one per line: see [`deletion`].
+pub fn deletions(names: &[&str], host: &str, path: &str, secure: bool) -> String {
+    let mut out = String::new();
+    if names.is_empty() {
+        return out;
+    }
+    let (domains, paths) = (domains(host), paths(path));
+    for name in names {
+        for domain in &domains {
+            for path in &paths {
+                push_deletion(&mut out, name, domain, path, secure);
+                out.push('\n');
+            }
+        }
+    }
+    out
 }
 
 /// The `document.cookie` write that deletes `name` at `domain` (`""`: host-only) and `path`.
 /// `secure` pages add `secure`, which `__Secure-` and `__Host-` names require.
 pub fn deletion(name: &str, domain: &str, path: &str, secure: bool) -> String {
-    let mut out = String::from(name);
+    let mut out = String::new();
+    push_deletion(&mut out, name, domain, path, secure);
+    out
+}
+
+fn push_deletion(out: &mut String, name: &str, domain: &str, path: &str, secure: bool) {
+    out.push_str(name);
     out.push_str("=;max-age=0;path=");
     out.push_str(path);
     if !domain.is_empty() {
@@ -119,12 +152,16 @@ pub fn deletion(name: &str, domain: &str, path: &str, secure: bool) -> String {
     if secure {
         out.push_str(";secure");
     }
-    out
 }
 
 /// Whether the guard lets a `document.cookie = cookie` write through: always for cookies of a
-/// granted or unknown category, and for deletions (`max-age` of zero or less), which never need
-/// consent. Every other write of a refused category is dropped.
+/// granted or unknown category, and for deletions, which never need consent. Every other write of
+/// a refused category is dropped.
+///
+/// A deletion is a write whose last `max-age` is zero or less, as the browser reads it: the last
+/// one wins. A value browsers may read differently (`+0`, `0x0`, a number too long for 64 bits)
+/// does not count, and neither does a past `expires`: such writes are dropped, which at worst
+/// keeps a refused cookie until the widget's own purge deletes it.
 pub fn write_allowed(cookie: &str, config: &WidgetConfig, grant: Grant) -> bool {
     let mut parts = split(cookie, b';');
     let first = parts.next().unwrap_or("");
@@ -134,11 +171,23 @@ pub fn write_allowed(cookie: &str, config: &WidgetConfig, grant: Grant) -> bool 
     if !is_refused(name, config, grant) {
         return true;
     }
-    parts.any(|attribute| {
+    let mut deletion = false;
+    for attribute in parts {
         let (key, value) = split_once(attribute, b'=').unwrap_or((attribute, ""));
-        key.trim_ascii().eq_ignore_ascii_case("max-age")
-            && value.trim_ascii().parse::<i64>().is_ok_and(|age| age <= 0)
-    })
+        if key.trim_ascii().eq_ignore_ascii_case("max-age") {
+            deletion = expires_now(value.trim_ascii());
+        }
+    }
+    deletion
+}
+
+/// Whether a `max-age` value is certainly zero or less: `-` and digits, or zeros.
+fn expires_now(value: &str) -> bool {
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    !digits.is_empty()
+        && digits.len() <= 18
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits.len() < value.len() || digits.bytes().all(|b| b == b'0'))
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -203,12 +252,15 @@ mod tests {
     }
 
     #[test]
-    fn targets_are_every_domain_with_every_path() {
-        let t = targets("www.hesbynett.no", "/a/b/");
-        assert_eq!(t.len(), 5 * 5);
-        assert!(t.contains(&(".hesbynett.no".into(), "/a".into())));
-        assert!(t.contains(&(String::new(), "/a/b/".into())));
-        assert!(!t.iter().any(|(d, _)| d == ".no" || d == "no"));
+    fn deletions_cover_every_domain_with_every_path() {
+        let lines = deletions(&["_ga", "__utma"], "www.hesbynett.no", "/a/b/", true);
+        let lines: Vec<&str> = lines.lines().collect();
+        assert_eq!(lines.len(), 2 * 5 * 5);
+        assert_eq!(lines[0], "_ga=;max-age=0;path=/;secure");
+        assert!(lines.contains(&"_ga=;max-age=0;path=/a;domain=.hesbynett.no;secure"));
+        assert!(lines.contains(&"__utma=;max-age=0;path=/a/b/;secure"));
+        assert!(!lines.iter().any(|l| l.ends_with("domain=.no;secure")));
+        assert_eq!(deletions(&[], "www.hesbynett.no", "/", false), "");
     }
 
     #[test]
@@ -249,13 +301,74 @@ mod tests {
         assert!(!write_allowed(" _ga = x", &config, none));
         assert!(write_allowed("_ga=; Max-Age=0; path=/", &config, none));
         assert!(write_allowed("_ga=; max-age=-1", &config, none));
+        assert!(write_allowed("_ga=; max-age=00", &config, none));
+        assert!(write_allowed(
+            "_ga=x; max-age=5; Max-Age = -0 ",
+            &config,
+            none
+        ));
+        // The browser obeys the last max-age, and reads some values other than Rust would.
+        assert!(!write_allowed(
+            "_ga=x; max-age=0; max-age=600",
+            &config,
+            none
+        ));
+        assert!(!write_allowed("_ga=x; max-age=+0", &config, none));
+        assert!(!write_allowed("_ga=x; max-age=0x0", &config, none));
+        assert!(!write_allowed("_ga=x; max-age=-", &config, none));
+        assert!(!write_allowed("_ga=x; max-age=", &config, none));
+        assert!(!write_allowed(
+            "_ga=x; max-age=-99999999999999999999",
+            &config,
+            none
+        ));
+        assert!(!write_allowed(
+            "_ga=x; expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            &config,
+            none
+        ));
         assert!(write_allowed("PHPSESSID=1; path=/", &config, none));
         assert!(write_allowed("theme=dark", &config, none));
         let all = Grant::from_fn(&config, |_| true);
         assert!(write_allowed("__utma=1; path=/", &config, all));
     }
 
+    /// The first implementation of [`domains`], kept as the model the single-pass one must match.
+    fn domains_model(host: &str) -> Vec<String> {
+        let host = host.strip_suffix('.').unwrap_or(host);
+        let mut out = vec![String::new()];
+        let bytes = host.as_bytes();
+        let last_label = bytes.rsplit(|&b| b == b'.').next().unwrap_or(&[]);
+        let is_ip = bytes.contains(&b':') || last_label.iter().all(u8::is_ascii_digit);
+        let well_formed = bytes.iter().copied().all(is_host_byte)
+            && bytes.split(|&b| b == b'.').all(|l| !l.is_empty());
+        if is_ip || !well_formed || !bytes.contains(&b'.') {
+            return out;
+        }
+        let mut rest = host;
+        while let Some((_, parent)) = rest.split_once('.') {
+            out.push(rest.to_owned());
+            out.push(format!(".{rest}"));
+            rest = parent;
+        }
+        out
+    }
+
     proptest! {
+        #[test]
+        fn domains_match_the_model(host in "[a-c0-9.:_;\\[\\]-]{0,12}") {
+            prop_assert_eq!(domains(&host), domains_model(&host));
+        }
+
+        #[test]
+        fn domains_of_dotted_hosts_match_the_model(
+            labels in prop::collection::vec("[ab0-9_-]{0,3}", 1..5),
+            dot in any::<bool>(),
+        ) {
+            let host = labels.join(".") + if dot { "." } else { "" };
+            prop_assert_eq!(domains(&host), domains_model(&host));
+        }
+
         #[test]
         fn never_a_bare_tld_and_never_panics(host in "[a-z0-9.:\\[\\]-]{0,30}") {
             let d = domains(&host);

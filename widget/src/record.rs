@@ -39,31 +39,30 @@ pub struct Choices(Vec<(String, bool)>);
 
 impl Choices {
     pub fn get(&self, category: &str) -> Option<bool> {
-        let i = self.find(category).ok()?;
-        self.0.get(i).map(|(_, granted)| *granted)
+        self.iter().find(|(c, _)| *c == category).map(|(_, g)| g)
     }
 
     /// Sets `category`; returns its previous choice, if it had one.
     pub fn insert(&mut self, category: String, granted: bool) -> Option<bool> {
-        match self.find(&category) {
-            Ok(i) => self
-                .0
-                .get_mut(i)
-                .map(|(_, old)| std::mem::replace(old, granted)),
-            Err(i) => {
-                // `push` and a rotation: `Vec::insert`'s bounds panic formats integers, which
-                // costs the widget more than the rest of this type.
-                self.0.push((category, granted));
-                if let Some(tail) = self.0.get_mut(i..) {
-                    tail.rotate_right(1);
-                }
-                None
-            }
+        if let Some((_, old)) = self.0.iter_mut().find(|(c, _)| *c == category) {
+            return Some(std::mem::replace(old, granted));
         }
+        // At the end, then back past every larger id: a record holds two or three, and this is
+        // smaller in the widget than `Vec::insert` or a sort.
+        self.0.push((category, granted));
+        let mut i = self.0.len();
+        while let Some([before, last]) = self.0.get_mut(i.wrapping_sub(2)..i) {
+            if before.0 <= last.0 {
+                break;
+            }
+            std::mem::swap(before, last);
+            i -= 1;
+        }
+        None
     }
 
     pub fn contains_key(&self, category: &str) -> bool {
-        self.find(category).is_ok()
+        self.get(category).is_some()
     }
 
     /// In category order.
@@ -89,10 +88,6 @@ impl Choices {
 
     pub fn clear(&mut self) {
         self.0.clear();
-    }
-
-    fn find(&self, category: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(c, _)| c.as_str().cmp(category))
     }
 }
 
@@ -232,11 +227,6 @@ impl ConsentRecord {
         let [v, rev, id, ts, choices, method] = value
             .fields(["v", "rev", "id", "ts", "choices", "method"])
             .ok_or(CodecError::Shape)?;
-        let [Some(v), Some(rev), Some(id), Some(ts), Some(choices), Some(method)] =
-            [v, rev, id, ts, choices, method]
-        else {
-            return Err(CodecError::Shape);
-        };
         // The version first: a later schema may change any other field.
         match v {
             Json::Int(n) if *n == u64::from(SCHEMA_VERSION) => {}
@@ -434,6 +424,19 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn choices_keep_the_order_and_the_last_value_a_map_would(
+            pairs in prop::collection::vec(("[a-d]{1,2}", any::<bool>()), 0..12),
+        ) {
+            let choices: Choices = pairs.iter().cloned().collect();
+            let map: BTreeMap<String, bool> = pairs.into_iter().collect();
+            prop_assert_eq!(choices.iter().collect::<Vec<_>>(), map.iter().map(|(c, g)| (c.as_str(), *g)).collect::<Vec<_>>());
+            for (c, g) in &map {
+                prop_assert_eq!(choices.get(c), Some(*g));
+            }
+            prop_assert_eq!(choices.get("zz"), None);
+        }
+
         #[test]
         fn round_trips(record in any_record()) {
             let text = record.encode();

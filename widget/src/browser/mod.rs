@@ -11,6 +11,7 @@ use crate::purge;
 use crate::record::{ConsentRecord, Method};
 use crate::validity::assess;
 use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use wasm_bindgen::prelude::*;
 
 // SAFETY: wasm32-unknown-unknown without the `atomics` target feature runs a single thread,
@@ -31,13 +32,17 @@ struct Widget {
     gpc_honoured: Cell<bool>,
 }
 
-thread_local! {
-    static CURRENT: Cell<Option<&'static Widget>> = const { Cell::new(None) };
-    static INSTALLED: Cell<bool> = const { Cell::new(false) };
-}
+/// The widget of this page, if it started: one per module, as the page is one per module.
+struct Current(Cell<Option<&'static Widget>>);
+
+// SAFETY: as for the allocator, a single thread; the widget is only ever reached from it.
+unsafe impl Sync for Current {}
+
+static CURRENT: Current = Current(Cell::new(None));
+static INSTALLED: AtomicBool = AtomicBool::new(false);
 
 fn current() -> Option<&'static Widget> {
-    CURRENT.with(Cell::get)
+    CURRENT.0.get()
 }
 
 /// Starts the widget on the current page. It runs by itself when the module is instantiated;
@@ -49,7 +54,7 @@ pub fn start() {
         // Nothing optional can start without knowing what is optional; the gate has shown the
         // banner if it could not read the configuration either. A widget started earlier on this
         // page stands down too.
-        CURRENT.with(|c| c.set(None));
+        CURRENT.0.set(None);
         page::warn("samtykke: no valid configuration; nothing optional runs");
         return;
     };
@@ -65,8 +70,8 @@ pub fn start() {
         grant: Cell::new(load.grant),
         gpc_honoured: Cell::new(load.gpc_honoured),
     }));
-    CURRENT.with(|c| c.set(Some(widget)));
-    if !INSTALLED.with(|installed| installed.replace(true)) {
+    CURRENT.0.set(Some(widget));
+    if !INSTALLED.swap(true, Relaxed) {
         install();
     }
     if load.store_gpc_refusal {
@@ -81,31 +86,52 @@ pub fn start() {
     page::replay();
 }
 
-/// The page's hooks into the widget, once per page: the `data-sk` actions, and the cookie guard's
-/// question. Both find the widget through [`current`], so a restart swaps what they act on.
+/// What the page asks Rust through the one closure [`install`] hands it (`page.js`'s `setup`):
+/// a `data-sk` action (`accept-all`, `reject-all`, `save`, `preferences` or `close`) ...
+const ACT: u32 = 0;
+/// ... whether a `document.cookie` write may pass the guard ...
+const COOKIE: u32 = 1;
+/// ... and whether a key in localStorage or sessionStorage must go.
+const STORAGE_KEY: u32 = 2;
+
+/// The page's hook into the widget, once per page: the `data-sk` actions, the cookie guard's
+/// question and the storage purge's. It finds the widget through [`current`], so a restart swaps
+/// what it acts on.
 fn install() {
-    let act = Closure::<dyn Fn(String, JsValue)>::new(|action: String, control: JsValue| {
-        if let Some(widget) = current() {
-            widget.act(&action, &control);
+    let on = Closure::<dyn Fn(u32, String) -> bool>::new(|kind: u32, text: String| {
+        match current() {
+            // Without a widget (only after a restart with a broken configuration) the guard
+            // knows no categories and stands aside, as if it had never been installed.
+            None => kind == COOKIE,
+            Some(w) => w.on(kind, &text),
         }
     });
-    // Without a widget (only after a restart with a broken configuration) the guard knows no
-    // categories and stands aside, as if it had never been installed.
-    let allow = Closure::<dyn Fn(String) -> bool>::new(|cookie: String| {
-        current().is_none_or(|w| purge::write_allowed(&cookie, &w.config, w.grant.get()))
-    });
-    page::setup(act.as_ref(), allow.as_ref());
-    act.forget();
-    allow.forget();
+    page::setup(on.as_ref());
+    on.forget();
 }
 
 impl Widget {
-    fn act(&self, action: &str, control: &JsValue) {
+    fn on(&self, kind: u32, text: &str) -> bool {
+        let grant = self.grant.get();
+        match kind {
+            ACT => self.act(text),
+            COOKIE => return purge::write_allowed(text, &self.config, grant),
+            // The record's own key is never touched.
+            STORAGE_KEY => {
+                return text != self.config.storage_key
+                    && purge::is_refused(text, &self.config, grant)
+            }
+            _ => {}
+        }
+        false
+    }
+
+    fn act(&self, action: &str) {
         match action {
             "accept-all" => self.choose(Method::AcceptAll),
             "reject-all" => self.choose(Method::RejectAll),
             "save" => self.choose(Method::Custom),
-            "preferences" => page::open(control),
+            "preferences" => page::open(),
             // Closes the preferences if open, else hides the banner for this page. Neither is a
             // choice (C-5): nothing is stored, and the next page asks again.
             "close" if !page::close() => page::ask(false),
@@ -114,10 +140,9 @@ impl Widget {
     }
 
     /// Brings the page in line with the grant: the banner, the toggles, purged cookies and
-    /// storage, started scripts.
+    /// storage (see [`STORAGE_KEY`]), started scripts.
     fn apply(&self, ask: bool) {
         let grant = self.grant.get();
-        page::ask(ask);
         let mut ids = String::new();
         for id in grant.ids(&self.config) {
             if !ids.is_empty() {
@@ -125,33 +150,19 @@ impl Widget {
             }
             ids.push_str(id);
         }
-        page::show(&ids, self.gpc_honoured.get());
-        self.purge_cookies();
-        store::purge(self);
-        page::activate();
+        page::apply(ask, &ids, self.gpc_honoured.get(), &self.deletions());
     }
 
-    /// Deletes every cookie of a refused category at every (domain, path) it may have been set
-    /// on; the deletions pass the guard, which never blocks one.
-    fn purge_cookies(&self) {
-        let header = page::cookies();
-        let names = purge::names_to_purge(&header, &self.config, self.grant.get());
-        if names.is_empty() {
-            return;
-        }
+    /// The writes that delete every cookie of a refused category at every (domain, path) it may
+    /// have been set on, one per line; they pass the guard, which never blocks a deletion.
+    fn deletions(&self) -> String {
         let place = page::place();
         let mut place = crate::text::split(&place, b'\n');
         let secure = place.next() == Some("https:");
         let (host, path) = (place.next().unwrap_or(""), place.next().unwrap_or(""));
-        let targets = purge::targets(host, path);
-        let mut deletions = String::new();
-        for name in names {
-            for (domain, path) in &targets {
-                deletions.push_str(&purge::deletion(name, domain, path, secure));
-                deletions.push('\n');
-            }
-        }
-        page::set_cookies(&deletions);
+        let header = place.next().unwrap_or("");
+        let names = purge::names_to_purge(header, &self.config, self.grant.get());
+        purge::deletions(&names, host, path, secure)
     }
 
     /// Stores a record of `method` and makes it the grant. A record that cannot be stored grants
@@ -170,7 +181,7 @@ impl Widget {
             .as_ref()
             .is_some_and(|s| store::write(s, &self.config.storage_key, &record.encode()));
         self.grant.set(if stored {
-            Grant::from_fn(&self.config, |c| record.choices.get(c) == Some(true))
+            Grant::from_choices(&self.config, &record.choices)
         } else {
             Grant::required(&self.config)
         });
@@ -181,13 +192,9 @@ impl Widget {
     fn choose(&self, method: Method) {
         let stored = self.record(method);
         self.gpc_honoured.set(false);
-        page::close();
         self.consent("update");
         self.apply(!stored);
-        if stored {
-            page::saved();
-        }
-        page::announce();
+        page::chosen(stored);
     }
 
     /// Google Consent Mode v2, if configured: `analytics` grants `analytics_storage`,

@@ -4,42 +4,44 @@
 // made from WASM costs marshalling code; tools/build-widget.sh inlines it into samtykke.js and
 // drops the lines that start with `//`.
 const d = document;
-// The ids Rust last granted (`show`), and the control that opened the preferences.
-let granted = [], opener = null, on = null;
+// The ids Rust last granted (`apply`), the control that opened the preferences or was last
+// clicked, and Rust's one entry point.
+let granted = [], opener = null, clicked = null, on = null;
 
 const $ = (id) => d.getElementById(id);
 const dialog = () => $("sk-preferences");
 const toggleList = () => d.querySelectorAll("[data-sk-category]");
 const sync = () => { for (const t of toggleList()) t.checked = granted.includes(t.dataset.skCategory) };
 
-// Installs the cookie guard, the click and close listeners and `window.samtykke`. `act(action,
-// control)` handles a `data-sk` action; `allow(cookie)` judges a `document.cookie` write.
-export function setup(act, allow) {
-  on = act;
+// Installs the cookie guard, the click and close listeners and `window.samtykke`. `f(kind, text)`
+// is Rust: kind 0 runs a `data-sk` action, kind 1 judges a `document.cookie` write (true: let it
+// through), kind 2 judges a storage key (true: remove it).
+export function setup(f) {
+  on = f;
   let p = d, c;
   while ((p = Object.getPrototypeOf(p)) && !(c = Object.getOwnPropertyDescriptor(p, "cookie")));
   if (c) Object.defineProperty(d, "cookie", {
     configurable: true,
     get: c.get,
     // Non-strings are dropped: their string form would dodge the check.
-    set(v) { typeof v == "string" && allow(v) && c.set.call(d, v) },
+    set(v) { typeof v == "string" && f(1, v) && c.set.call(d, v) },
   });
   d.addEventListener("click", (e) => {
     const b = e.target.closest?.("[data-sk]");
-    if (b) { e.preventDefault(); act(b.dataset.sk, b) }
+    if (b) { e.preventDefault(); clicked = b; f(0, b.dataset.sk); clicked = null }
   });
   // `close` does not bubble; capture sees it. Escape lands here too, and only moves focus.
   d.addEventListener("close", (e) => {
     if (e.target == dialog()) { opener?.focus(); opener = null }
   }, true);
-  self.samtykke = { open: () => act("preferences", null), granted: (c) => granted.includes(c) };
+  self.samtykke = { open: () => f(0, "preferences"), granted: (c) => granted.includes(c) };
 }
 
-// Hands the actions the gate queued before the WASM ran to `act`, after removing the gate's
+// Hands the actions the gate queued before the WASM ran to Rust, after removing the gate's
 // listener so no click counts twice.
 export function replay() {
   const q = self.__sk;
-  if (q) { d.removeEventListener("click", q.h, true); q.splice(0).forEach((a) => on(a, null)) }
+  if (q) { d.removeEventListener("click", q.h, true); q.splice(0).forEach((a) => on(0, a)) }
 }
 
 export const config = () => $("samtykke-config")?.textContent;
@@ -48,20 +50,27 @@ export const warn = (message) => console.warn(message);
 export const randomHex = () =>
   [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
 export const gpc = () => navigator.globalPrivacyControl === true;
-export const cookies = () => d.cookie;
-// One write per line, each through the guard like any other (cookie strings hold no newline).
-export const setCookies = (lines) => lines.split("\n").forEach((c) => c && (d.cookie = c));
-// A URL's protocol, host and path hold no newline either.
-export const place = () => [location.protocol, location.hostname, location.pathname].join("\n");
+// A URL's protocol, host and path hold no newline, and neither does the cookie header.
+export const place = () => [location.protocol, location.hostname, location.pathname, d.cookie].join("\n");
 export const ask = (show) => d.documentElement.classList.toggle("sk-ask", show);
 
-// Shows the grant (category ids separated by spaces): the toggles, the GPC note, and what
-// `samtykke.granted` answers.
-export function show(ids, gpcHonoured) {
+// Brings the page in line with the grant Rust decided: the banner, the toggles and GPC note and
+// what `samtykke.granted` answers (`ids`: category ids separated by spaces), the cookie
+// deletions (one per line, each through the guard like any other write), the storage keys Rust
+// refuses, and the placeholders of granted categories.
+export function apply(show, ids, gpcHonoured, deletions) {
+  ask(show);
   granted = ids ? ids.split(" ") : [];
   sync();
   const g = $("sk-gpc");
   if (g) g.hidden = !gpcHonoured;
+  deletions.split("\n").forEach((c) => c && (d.cookie = c));
+  // Backwards, so removing a key does not shift the ones still to visit. Blocked storage throws.
+  for (const n of ["localStorage", "sessionStorage"]) try {
+    const s = self[n];
+    for (let i = s.length; i--;) { const k = s.key(i); k != null && on(2, k) && s.removeItem(k) }
+  } catch {}
+  activate();
 }
 
 // The ids of the ticked toggles, separated by spaces.
@@ -69,12 +78,12 @@ export function toggles() {
   return [...toggleList()].filter((t) => t.checked).map((t) => t.dataset.skCategory).join(" ");
 }
 
-export function open(control) {
+export function open() {
   const p = dialog();
   if (p && !p.open) {
     // The saved choice, not what was ticked before an Escape (C-11).
     sync();
-    opener = control || d.activeElement;
+    opener = clicked || d.activeElement;
     p.showModal();
   }
 }
@@ -85,17 +94,18 @@ export function close() {
   return p?.open ? (p.close(), true) : false;
 }
 
-export function saved() {
+// After a choice: closes the preferences, says so in the status if it was stored, and announces
+// the grant.
+export function chosen(stored) {
+  close();
   const s = $("sk-status");
-  if (s) s.textContent = s.dataset.skSaved || "";
-}
-
-export const announce = () =>
+  if (stored && s) s.textContent = s.dataset.skSaved || "";
   d.dispatchEvent(new CustomEvent("samtykke:change", { detail: { granted: [...granted] } }));
+}
 
 // Starts each placeholder of a granted category, once: a script placeholder is replaced by a real
 // script (same text, so the same CSP hash), an iframe gets its src and loses data-src.
-export function activate() {
+function activate() {
   for (const e of d.querySelectorAll('script[type="text/plain"][data-category],iframe[data-category][data-src]')) {
     if (!granted.includes(e.dataset.category) || !e.isConnected) continue;
     if (e.tagName == "IFRAME") { e.src = e.dataset.src; delete e.dataset.src; continue }

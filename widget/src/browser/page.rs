@@ -1,13 +1,16 @@
 //! The bindings to `page.js`, the DOM plumbing. See that file for why it is JavaScript.
 //!
 //! Lists cross as one string (category ids joined by spaces, cookie writes by newlines): a
-//! `Vec<String>` costs both sides a kilobyte of conversion code.
+//! `Vec<String>` costs both sides a kilobyte of conversion code. For the same reason the page
+//! reaches Rust through one closure, and Rust reaches the page through few, coarse calls.
 
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/browser/page.js")]
 extern "C" {
-    pub fn setup(act: &JsValue, allow: &JsValue);
+    /// Installs the listeners, the cookie guard and `window.samtykke`, all of which call `on`
+    /// (see `ACT` in the parent module).
+    pub fn setup(on: &JsValue);
     pub fn replay();
     pub fn config() -> Option<String>;
     pub fn warn(message: &str);
@@ -15,18 +18,17 @@ extern "C" {
     #[wasm_bindgen(js_name = randomHex)]
     pub fn random_hex() -> String;
     pub fn gpc() -> bool;
-    pub fn cookies() -> String;
-    #[wasm_bindgen(js_name = setCookies)]
-    pub fn set_cookies(lines: &str);
-    /// The page's protocol, host name and path, one per line.
+    /// The page's protocol, host name, path and cookie header, one per line.
     pub fn place() -> String;
     pub fn ask(show: bool);
-    pub fn show(granted: &str, gpc_honoured: bool);
+    /// Shows the banner or not, the granted ids (joined by spaces) and whether GPC decided them;
+    /// runs the cookie deletions (one per line); removes the storage keys `on` refuses; starts
+    /// the placeholders of granted categories.
+    pub fn apply(ask: bool, granted: &str, gpc_honoured: bool, deletions: &str);
     pub fn toggles() -> String;
-    pub fn open(control: &JsValue);
+    pub fn open();
     pub fn close() -> bool;
-    pub fn saved();
-    pub fn announce();
-    pub fn activate();
+    /// Closes the preferences, shows the saved message if `stored`, and announces the grant.
+    pub fn chosen(stored: bool);
     pub fn consent(command: &str, analytics: bool, ads: bool);
 }
