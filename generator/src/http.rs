@@ -118,21 +118,32 @@ fn header(name: &str, value: &str) -> Option<Header> {
     Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
 }
 
-/// What a static host would answer for `url`.
-pub fn respond(files: &Files, url: &str) -> ResponseBox {
-    let path = url.split(['?', '#']).next().unwrap_or("/");
-    let path = percent_decode(path);
-    let Ok(files) = files.read() else {
-        return Response::from_string("server error")
-            .with_status_code(500)
-            .boxed();
-    };
+/// The request path of `url`, decoded, without `?query` or `#fragment`.
+pub fn request_path(url: &str) -> String {
+    percent_decode(url.split(['?', '#']).next().unwrap_or("/"))
+}
+
+/// For a request path: the key below the root (`kontakt/`), and the file a static host serves
+/// for it (`kontakt/index.html`).
+pub fn file_for(path: &str) -> (&str, String) {
     let key = path.trim_start_matches('/');
     let lookup = if key.is_empty() || key.ends_with('/') {
         format!("{key}index.html")
     } else {
         key.to_owned()
     };
+    (key, lookup)
+}
+
+/// What a static host would answer for `url`.
+pub fn respond(files: &Files, url: &str) -> ResponseBox {
+    let path = request_path(url);
+    let Ok(files) = files.read() else {
+        return Response::from_string("server error")
+            .with_status_code(500)
+            .boxed();
+    };
+    let (key, lookup) = file_for(&path);
     if key.split('/').any(|part| part == "..") {
         return Response::from_string("bad request")
             .with_status_code(400)
@@ -169,7 +180,8 @@ fn with_type<R: Read>(mut response: Response<R>, path: &str) -> Response<R> {
     response
 }
 
-fn percent_decode(path: &str) -> String {
+/// Decodes `%XX` escapes; a malformed escape stays as written.
+pub fn percent_decode(path: &str) -> String {
     let bytes = path.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -42,7 +42,7 @@ fn target<'a>(cx: &Cx<'a>, from: &'a Page, dest: &str) -> Option<(&'a Page, Stri
     } else {
         None
     }?;
-    Some((page, percent_decode(anchor)))
+    Some((page, crate::http::percent_decode(anchor)))
 }
 
 pub fn check(cx: &Cx, out: &mut Vec<Finding>) {
@@ -79,27 +79,6 @@ pub fn check(cx: &Cx, out: &mut Vec<Finding>) {
     }
 }
 
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        if let Some(b) = hex {
-            out.push(b);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +94,6 @@ mod tests {
 
     #[test]
     fn anchors_are_percent_decoded() {
-        assert_eq!(percent_decode("f%C3%B8lg"), "følg");
+        assert_eq!(crate::http::percent_decode("f%C3%B8lg"), "følg");
     }
 }

@@ -48,7 +48,7 @@ pub fn standalone(generation: u64, message: &str) -> String {
 
 /// While the latest build failed: pages with the overlay. `None` lets the files answer.
 pub fn answer(state: &State, files: &Files, url: &str) -> Option<ResponseBox> {
-    let path = percent_decode(url.split(['?', '#']).next().unwrap_or("/"));
+    let path = crate::http::request_path(url);
     if path == CSS_PATH {
         return Some(with_type(
             Response::from_string(CSS),
@@ -56,12 +56,7 @@ pub fn answer(state: &State, files: &Files, url: &str) -> Option<ResponseBox> {
         ));
     }
     let (generation, message, built) = state.failure()?;
-    let key = path.trim_start_matches('/');
-    let lookup = if key.is_empty() || key.ends_with('/') {
-        format!("{key}index.html")
-    } else {
-        key.to_owned()
-    };
+    let (key, lookup) = crate::http::file_for(&path);
     let files = files.read().ok()?;
     if files.contains_key(&lookup) && !lookup.ends_with(".html") {
         return None; // CSS, WASM, sitemap: as they were
@@ -93,30 +88,6 @@ fn with_type(mut response: Response<std::io::Cursor<Vec<u8>>>, content_type: &st
     response.boxed()
 }
 
-fn percent_decode(path: &str) -> String {
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match hex {
-            Some(b) => {
-                out.push(b);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,7 +111,7 @@ mod tests {
 
     #[test]
     fn decodes_percent_escapes() {
-        assert_eq!(percent_decode("/f%C3%B8lg/"), "/følg/");
-        assert_eq!(percent_decode("/a%zz%2"), "/a%zz%2");
+        assert_eq!(crate::http::percent_decode("/f%C3%B8lg/"), "/følg/");
+        assert_eq!(crate::http::percent_decode("/a%zz%2"), "/a%zz%2");
     }
 }
