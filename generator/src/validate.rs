@@ -355,41 +355,40 @@ pub fn inventory(inv: &InventoryFile, source: &Source, site: &SiteFile, errors: 
                 Some(format!("declare it as [services.{found}]")),
             ));
         }
-        match &cookie.purpose {
-            Some(purpose) => localized(
-                purpose,
-                &format!("cookie `{name}`'s purpose"),
-                source,
-                site,
-                errors,
+        // Both are owed to the visitor (GDPR Art. 13(1)(c) and 13(2)(a)).
+        for (field, text, owed) in [
+            (
+                "purpose",
+                &cookie.purpose,
+                "what every cookie is for (GDPR Art. 13(1)(c))",
             ),
-            None => errors.push(
-                Diagnostic::new(
+            (
+                "lifetime",
+                &cookie.lifetime,
+                "how long every cookie lives (GDPR Art. 13(2)(a))",
+            ),
+        ] {
+            match text {
+                Some(text) => localized(
+                    text,
+                    &format!("cookie `{name}`'s {field}"),
                     source,
-                    Some(cookie.name.span()),
-                    format!("cookie `{name}` has no purpose"),
-                )
-                .label("expected `purpose = { nb = \"…\" }` in this entry")
-                .help("visitors must be told what every cookie is for (GDPR Art. 13(1)(c))"),
-            ),
-        }
-        match &cookie.lifetime {
-            Some(lifetime) => localized(
-                lifetime,
-                &format!("cookie `{name}`'s lifetime"),
-                source,
-                site,
-                errors,
-            ),
-            None => errors.push(
-                Diagnostic::new(
-                    source,
-                    Some(cookie.name.span()),
-                    format!("cookie `{name}` has no lifetime"),
-                )
-                .label("expected `lifetime = { nb = \"…\" }` in this entry")
-                .help("visitors must be told how long every cookie lives (GDPR Art. 13(2)(a))"),
-            ),
+                    site,
+                    errors,
+                ),
+                None => errors.push(
+                    Diagnostic::new(
+                        source,
+                        Some(cookie.name.span()),
+                        format!("cookie `{name}` has no {field}"),
+                    )
+                    .label(format!(
+                        "expected `{field} = {{ {} = \"…\" }}` in this entry",
+                        site.default_language.get_ref()
+                    ))
+                    .help(format!("visitors must be told {owed}")),
+                ),
+            }
         }
         if let Some(category) = category {
             let basis = *cookie.legal_basis.get_ref();
