@@ -445,16 +445,12 @@ async fn focus_returns_to_the_opener_when_the_preferences_close() {
 
 #[wasm_bindgen_test]
 fn gpc_is_a_stored_refusal_without_a_banner() {
-    let navigator = window().navigator();
-    let descriptor = Object::new();
-    Reflect::set(&descriptor, &"value".into(), &JsValue::TRUE).unwrap();
-    Reflect::set(&descriptor, &"configurable".into(), &JsValue::TRUE).unwrap();
-    Reflect::define_property(&navigator, &"globalPrivacyControl".into(), &descriptor).unwrap();
+    gpc_signal(true);
     page(&config(), None);
     start();
     let gpc_note_hidden = by_id("sk-gpc").has_attribute("hidden");
     let r = stored().and_then(|s| ConsentRecord::decode(&s).ok());
-    Reflect::delete_property(&navigator, &"globalPrivacyControl".into()).unwrap();
+    gpc_signal(false);
 
     assert!(!asks(), "the signal answers; no banner");
     assert!(!granted("analytics"), "the signal never consents");

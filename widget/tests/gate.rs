@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use js_sys::{Array, Object, Reflect};
+use js_sys::Array;
 use samtykke_widget::record::{ConsentRecord, Method};
 use samtykke_widget::GATE_JS;
 use wasm_bindgen::prelude::*;
@@ -66,15 +66,11 @@ fn the_gate_decides_the_banner_as_the_widget_would() {
 
 #[wasm_bindgen_test]
 fn gpc_needs_no_banner() {
-    let navigator = window().navigator();
-    let descriptor = Object::new();
-    Reflect::set(&descriptor, &"value".into(), &JsValue::TRUE).unwrap();
-    Reflect::set(&descriptor, &"configurable".into(), &JsValue::TRUE).unwrap();
-    Reflect::define_property(&navigator, &"globalPrivacyControl".into(), &descriptor).unwrap();
+    gpc_signal(true);
     page(&config(), None);
     run_gate();
     let asked = asks();
-    Reflect::delete_property(&navigator, &"globalPrivacyControl".into()).unwrap();
+    gpc_signal(false);
     assert!(!asked);
 }
 

@@ -216,3 +216,17 @@ pub fn go(path: &str) {
         .push_state_with_url(&JsValue::NULL, "", Some(path))
         .unwrap();
 }
+
+/// Turns the Global Privacy Control signal on (an own property of this page's navigator,
+/// shadowing whatever the browser says) or off again.
+pub fn gpc_signal(on: bool) {
+    let navigator = window().navigator();
+    if on {
+        let descriptor = Object::new();
+        Reflect::set(&descriptor, &"value".into(), &JsValue::TRUE).unwrap();
+        Reflect::set(&descriptor, &"configurable".into(), &JsValue::TRUE).unwrap();
+        Reflect::define_property(&navigator, &"globalPrivacyControl".into(), &descriptor).unwrap();
+    } else {
+        Reflect::delete_property(&navigator, &"globalPrivacyControl".into()).unwrap();
+    }
+}
