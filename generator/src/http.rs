@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::{Arc, RwLock};
 use std::thread::JoinHandle;
 use tiny_http::{Header, Request, Response, ResponseBox, StatusCode};
@@ -76,24 +75,6 @@ impl Drop for Server {
             let _ = thread.join();
         }
     }
-}
-
-/// Reads every file below `dir` into a map for [`Server::start`].
-pub fn load_dir(dir: &Path) -> std::io::Result<BTreeMap<String, Vec<u8>>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        for entry in std::fs::read_dir(&current)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(relative) = path.strip_prefix(dir) {
-                let key = relative.to_string_lossy().replace('\\', "/");
-                files.insert(key, std::fs::read(&path)?);
-            }
-        }
-    }
-    Ok(files)
 }
 
 pub fn content_type(path: &str) -> &'static str {

@@ -80,6 +80,25 @@ pub fn write_atomically(out: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result
     Ok(())
 }
 
+/// Every file below `dir`, keyed as [`write_atomically`] takes them: the inverse, for serving a
+/// built directory or copying a theme's static files.
+pub fn read_tree(dir: &Path) -> io::Result<BTreeMap<String, Vec<u8>>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(relative) = path.strip_prefix(dir) {
+                let key = relative.to_string_lossy().replace('\\', "/");
+                files.insert(key, std::fs::read(&path)?);
+            }
+        }
+    }
+    Ok(files)
+}
+
 fn write_tree(root: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<(), OutputError> {
     std::fs::create_dir_all(root).map_err(io_at(root))?;
     for (relative, bytes) in files {
@@ -153,6 +172,19 @@ mod tests {
             1,
             "no staging or retired directories remain"
         );
+    }
+
+    #[test]
+    fn read_tree_reads_back_what_was_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("dist");
+        let written = files(&[
+            ("index.html", "a"),
+            ("kontakt/index.html", "b"),
+            ("x/y/z.css", "c"),
+        ]);
+        write_atomically(&out, &written).expect("write");
+        assert_eq!(read_tree(&out).expect("read"), written);
     }
 
     #[test]

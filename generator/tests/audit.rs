@@ -74,7 +74,7 @@ fn fixture_site(breakage: &Breakage<'_>) -> Site {
     };
     build::build(dir.path(), &dist, &options).unwrap_or_else(|e| panic!("fixture builds: {e}"));
 
-    let mut files = http::load_dir(&dist).expect("read dist");
+    let mut files = samtykke::output::read_tree(&dist).expect("read dist");
     for (path, bytes) in files.iter_mut() {
         if path.ends_with(".html") {
             let html = String::from_utf8(std::mem::take(bytes)).expect("utf-8");

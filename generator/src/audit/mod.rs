@@ -156,7 +156,7 @@ pub fn run(options: &Options) -> Result<Report, AuditError> {
                     dir.display()
                 )));
             }
-            let files = crate::http::load_dir(dir)
+            let files = crate::output::read_tree(dir)
                 .map_err(|e| AuditError::Io(format!("cannot read {}", dir.display()), e))?;
             let server = Server::start(Arc::new(RwLock::new(files)), 0, None)
                 .map_err(|e| AuditError::Io("cannot serve on 127.0.0.1".into(), e))?;

@@ -39,26 +39,12 @@ impl Assets {
         if !dir.is_dir() {
             return Ok(());
         }
-        let mut stack = vec![dir.to_path_buf()];
-        while let Some(current) = stack.pop() {
-            for entry in std::fs::read_dir(&current)? {
-                let path = entry?.path();
-                if path.is_dir() {
-                    stack.push(path);
-                    continue;
-                }
-                let relative = path
-                    .strip_prefix(dir)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                let bytes = std::fs::read(&path)?;
-                if relative.ends_with(".css") || relative.ends_with(".js") {
-                    self.add_fingerprinted(&relative, bytes);
-                } else {
-                    self.urls.insert(relative.clone(), format!("/{relative}"));
-                    self.files.insert(relative, bytes);
-                }
+        for (relative, bytes) in crate::output::read_tree(dir)? {
+            if relative.ends_with(".css") || relative.ends_with(".js") {
+                self.add_fingerprinted(&relative, bytes);
+            } else {
+                self.urls.insert(relative.clone(), format!("/{relative}"));
+                self.files.insert(relative, bytes);
             }
         }
         Ok(())
