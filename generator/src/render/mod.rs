@@ -347,15 +347,21 @@ fn page_view(
             .collect(),
     };
     let mut content = page.body.html.clone();
+    if page.body.shortcodes.is_empty() {
+        view.content = content;
+        return Ok(view);
+    }
+    // Serialised once per page; each shortcode adds its arguments to a copy.
+    let base = tera::Context::from_serialize(PageContext {
+        language,
+        page: &view,
+        nav: Vec::new(),
+        head,
+        gated_scripts,
+    })
+    .map_err(|e| template_error("cannot build a shortcode's context", &e))?;
     for (index, call) in page.body.shortcodes.iter().enumerate() {
-        let mut context = tera::Context::from_serialize(PageContext {
-            language,
-            page: &view,
-            nav: Vec::new(),
-            head,
-            gated_scripts,
-        })
-        .map_err(|e| template_error("cannot build a shortcode's context", &e))?;
+        let mut context = base.clone();
         for (key, value) in &call.args {
             if key == "category" {
                 if let Some(category) = language.consent.categories.iter().find(|c| &c.id == value)
