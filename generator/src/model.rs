@@ -185,6 +185,7 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
         .keys()
         .map(String::as_str)
         .collect();
+    let gated = validate::gated::Rules::new(&content.inventory);
     let mut pages = Vec::with_capacity(placed.len());
     // Any rejected page returned above, so `placed` lines up with `content.pages`.
     for (file, (lang, url)) in content.pages.iter().zip(placed) {
@@ -197,6 +198,7 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
             default_lang: &default_lang,
         };
         let body = markdown::prepare(&file.source, file.body_start, &cx, &mut errors);
+        validate::gated::check(&file.source, file.body_start, &gated, &mut errors);
         pages.push((lang, url, body));
     }
     errors.into_result()?;

@@ -8,6 +8,9 @@ use crate::content::site::{SiteFile, REQUIRED_CONSENT_TEXTS};
 use crate::diagnostics::{Diagnostic, Diagnostics, Source};
 use std::collections::HashMap;
 
+pub mod gated;
+pub mod urls;
+
 /// Labels every theme may rely on.
 pub const REQUIRED_LABELS: &[&str] = &[
     "skip_link",
@@ -76,6 +79,25 @@ pub fn not_one_of<'a>(
     )
 }
 
+/// A positioned error for a URL that is not what it must be.
+fn url_error(
+    source: &Source,
+    span: std::ops::Range<usize>,
+    message: impl Into<String>,
+    problem: urls::Problem,
+) -> Diagnostic {
+    Diagnostic::new(source, Some(span), message)
+        .label(problem.label)
+        .help(problem.help)
+}
+
+fn list(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn with_help(diagnostic: Diagnostic, help: Option<String>) -> Diagnostic {
     match help {
         Some(help) => diagnostic.help(help),
@@ -134,16 +156,13 @@ pub fn site(site: &SiteFile, source: &Source, errors: &mut Diagnostics) {
         // Every other text check would repeat this error.
         return;
     }
-    let url = site.base_url.get_ref();
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        errors.push(
-            Diagnostic::new(
-                source,
-                Some(site.base_url.span()),
-                "the base URL is not absolute",
-            )
-            .label("expected a URL such as \"https://www.example.no\""),
-        );
+    if let Err(problem) = urls::base_url(site.base_url.get_ref()) {
+        errors.push(url_error(
+            source,
+            site.base_url.span(),
+            "the base URL is not a URL the site can be published at",
+            problem,
+        ));
     }
     if site.consent.storage_key.trim().is_empty() {
         errors.push(
@@ -164,6 +183,24 @@ pub fn site(site: &SiteFile, source: &Source, errors: &mut Diagnostics) {
         );
     }
     let controller = &site.controller;
+    if let Err(problem) = urls::email(controller.email.get_ref()) {
+        errors.push(url_error(
+            source,
+            controller.email.span(),
+            "the controller's e-mail address cannot be linked to",
+            problem,
+        ));
+    }
+    for phone in &controller.phones {
+        if let Err(problem) = urls::phone(phone.number.get_ref()) {
+            errors.push(url_error(
+                source,
+                phone.number.span(),
+                "a phone number cannot be linked to",
+                problem,
+            ));
+        }
+    }
     localized(
         &controller.address,
         "the controller's address",
@@ -180,10 +217,12 @@ pub fn site(site: &SiteFile, source: &Source, errors: &mut Diagnostics) {
             localized(hours, "a phone's opening hours", source, site, errors);
         }
     }
+    let tables = TableSpans::of(source);
     required_texts(
         &site.consent.texts,
         REQUIRED_CONSENT_TEXTS,
         "[consent.texts]",
+        tables.consent.and_then(|c| c.texts).map(|t| t.span()),
         source,
         site,
         errors,
@@ -192,26 +231,69 @@ pub fn site(site: &SiteFile, source: &Source, errors: &mut Diagnostics) {
         &site.labels,
         REQUIRED_LABELS,
         "[labels]",
+        tables.labels.map(|t| t.span()),
         source,
         site,
         errors,
     );
 }
 
+/// Where site.toml's text tables are, for errors about keys missing from them: `SiteFile` holds
+/// their contents, not their place. Read again from the same text, so it cannot disagree.
+#[derive(serde::Deserialize, Default)]
+struct TableSpans {
+    #[serde(default)]
+    labels: Option<toml::Spanned<toml::Table>>,
+    #[serde(default)]
+    consent: Option<ConsentSpans>,
+}
+
+#[derive(serde::Deserialize)]
+struct ConsentSpans {
+    #[serde(default)]
+    texts: Option<toml::Spanned<toml::Table>>,
+}
+
+impl TableSpans {
+    fn of(source: &Source) -> TableSpans {
+        // The file parsed once already; a failure here only costs the position.
+        toml::from_str(&source.text).unwrap_or_default()
+    }
+}
+
 fn required_texts(
     texts: &std::collections::BTreeMap<String, Localized>,
     required: &[&str],
     table: &str,
+    table_span: Option<std::ops::Range<usize>>,
     source: &Source,
     site: &SiteFile,
     errors: &mut Diagnostics,
 ) {
+    let lang = site.default_language.get_ref();
+    let Some(table_span) = table_span else {
+        // One error for a missing table, not one per key.
+        errors.push(
+            Diagnostic::new(source, None, format!("site.toml has no {table} table"))
+                .label(format!("the theme needs its texts: {}", list(required)))
+                .help(format!(
+                    "add {table} with `{} = {{ {lang} = \"…\" }}` and the other keys",
+                    required.first().copied().unwrap_or("key")
+                )),
+        );
+        return;
+    };
     for key in required {
         if !texts.contains_key(*key) {
             errors.push(
-                Diagnostic::new(source, None, format!("{table} has no `{key}`")).label(format!(
-                    "the theme shows this text; expected `{key} = {{ {} = \"…\" }}` in {table}",
-                    site.default_language.get_ref()
+                Diagnostic::new(
+                    source,
+                    Some(table_span.clone()),
+                    format!("{table} has no `{key}`"),
+                )
+                .label(format!("`{key}` is missing from this table"))
+                .help(format!(
+                    "the theme shows this text; add `{key} = {{ {lang} = \"…\" }}` to {table}"
                 )),
             );
         }
@@ -311,6 +393,26 @@ pub fn inventory(inv: &InventoryFile, source: &Source, site: &SiteFile, errors: 
                 .label("a script runs only after consent to its category")
                 .help("add category = \"analytics\" (or the category it belongs to)"),
             );
+        }
+        if let Some(script) = &service.script {
+            if let Err(problem) = urls::service_script(script.get_ref()) {
+                errors.push(url_error(
+                    source,
+                    script.span(),
+                    format!("service `{id}`'s script is not an absolute https URL"),
+                    problem,
+                ));
+            }
+        }
+        if let Some(url) = &service.privacy_url {
+            if let Err(problem) = urls::link(url.get_ref()) {
+                errors.push(url_error(
+                    source,
+                    url.span(),
+                    format!("service `{id}`'s privacy_url is not a web address"),
+                    problem,
+                ));
+            }
         }
         if let Some(transfer) = &service.transfer {
             localized(

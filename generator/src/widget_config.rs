@@ -24,6 +24,23 @@ pub fn derive(site: &SiteFile, inventory: &InventoryFile) -> WidgetConfig {
             .map(|(id, c)| CategoryRule {
                 id: (*id).clone(),
                 required: *c.necessary.get_ref(),
+                // Only optional categories start anything (a necessary one is granted before any
+                // choice); each source as the `url` crate wrote it, like the theme's placeholders.
+                sources: if *c.necessary.get_ref() {
+                    Vec::new()
+                } else {
+                    let mut sources: Vec<String> = inventory
+                        .services
+                        .values()
+                        .filter(|s| s.category.as_ref().is_some_and(|k| k.get_ref() == *id))
+                        .filter_map(|s| s.script.as_ref())
+                        .filter_map(|s| crate::validate::urls::service_script(s.get_ref()).ok())
+                        .map(|u| u.to_string())
+                        .collect();
+                    sources.sort();
+                    sources.dedup();
+                    sources
+                },
             })
             .collect(),
         cookies: inventory

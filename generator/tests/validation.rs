@@ -228,3 +228,303 @@ fn a_category_id_the_widget_cannot_use() {
     );
     assert_eq!(errors[0].line_col(), (9, 9));
 }
+
+const SCRIPT_LINE: &str = "script = \"https://www.google-analytics.com/ga.js\"";
+
+/// The minimal inventory with the analytics service's script replaced by `script`.
+fn cookies_with_script(script: &str) -> String {
+    let cookies =
+        std::fs::read_to_string(common::fixture("minimal/content/cookies.toml")).expect("fixture");
+    assert!(cookies.contains(SCRIPT_LINE));
+    let value = toml::Value::String(script.to_owned()).to_string();
+    cookies.replace(SCRIPT_LINE, &format!("script = {value}"))
+}
+
+#[test]
+fn an_injected_script_url_is_a_positioned_error() {
+    let errors = errors_with(COOKIES, "injected_script.cookies.toml");
+    let d = only_error(
+        &errors,
+        COOKIES,
+        22,
+        10,
+        "service `ga`'s script is not an absolute https URL",
+    );
+    assert_eq!(d.label, "a space cannot be part of this URL");
+    assert!(d.help.is_some_and(|h| h.contains("without spaces")));
+}
+
+/// Other members of the class: anything that is not one absolute https URL, each refused where
+/// it is written, before it can reach a policy.
+#[test]
+fn every_script_url_that_is_not_an_absolute_https_url_is_refused() {
+    for (script, label) in [
+        ("https://www.google-analytics.com/ga.js data:", "a space"),
+        ("https://www.google-analytics.com;script-src *", "`;`"),
+        (
+            "https://www.google-analytics.com/ga.js'unsafe-inline'",
+            "`'`",
+        ),
+        ("https://*.google-analytics.com/ga.js", "`*`"),
+        (
+            "https://www.google-analytics.com,https://evil.example/x.js",
+            "`,`",
+        ),
+        ("https://www.google-analytics.com\t/ga.js", "U+0009"),
+        ("data:text/javascript,alert(1)", "`,`"),
+        ("data:text/javascript;base64,YWxlcnQoMSk=", "`;`"),
+        ("javascript:alert(1)", "expected an https URL"),
+        (
+            "http://www.google-analytics.com/ga.js",
+            "must be served over https",
+        ),
+        (
+            "https://user:secret@www.google-analytics.com/ga.js",
+            "user name or password",
+        ),
+        (
+            "//www.google-analytics.com/ga.js",
+            "expected an absolute https URL",
+        ),
+        ("/ga.js", "expected an absolute https URL"),
+        ("https://www.google-analytics.com/ga.js#x", "`#` part"),
+        (
+            "ftp://www.google-analytics.com/ga.js",
+            "expected an https URL",
+        ),
+    ] {
+        let site = common::site_with(&[(COOKIES, &cookies_with_script(script))]);
+        let errors = model::load(site.path())
+            .err()
+            .unwrap_or_else(|| panic!("{script:?} was accepted"))
+            .0;
+        assert_eq!(errors.len(), 1, "{script:?}: {errors:#?}");
+        let d = &errors[0];
+        assert_eq!(d.source.path.to_string_lossy(), COOKIES, "{script:?}");
+        assert_eq!(d.line_col(), (22, 10), "{script:?}");
+        assert_eq!(
+            d.message, "service `ga`'s script is not an absolute https URL",
+            "{script:?}"
+        );
+        assert!(d.label.contains(label), "{script:?}: {}", d.label);
+        assert!(d.help.is_some(), "{script:?}");
+    }
+}
+
+#[test]
+fn loopback_and_test_hosts_may_serve_scripts_over_http() {
+    for script in [
+        "http://localhost:9/ga.js",
+        "http://127.0.0.1:8081/ga.js",
+        "http://www.google-analytics.test:41234/ga.js",
+    ] {
+        let site = common::site_with(&[(COOKIES, &cookies_with_script(script))]);
+        assert!(model::load(site.path()).is_ok(), "{script}");
+    }
+}
+
+#[test]
+fn a_privacy_url_that_is_not_a_web_address() {
+    let cookies = cookies_with_script("https://www.google-analytics.com/ga.js").replace(
+        "category = \"analytics\"\nscript",
+        "category = \"analytics\"\nprivacy_url = \"javascript:alert(1)\"\nscript",
+    );
+    let site = common::site_with(&[(COOKIES, &cookies)]);
+    let errors = model::load(site.path()).expect_err("javascript: link").0;
+    let d = only_error(
+        &errors,
+        COOKIES,
+        22,
+        15,
+        "service `ga`'s privacy_url is not a web address",
+    );
+    assert!(d.label.contains("`javascript:`"), "{}", d.label);
+}
+
+#[test]
+fn a_base_url_that_is_not_a_site_address() {
+    let site_toml =
+        std::fs::read_to_string(common::fixture("minimal/content/site.toml")).expect("fixture");
+    for (base, label) in [
+        ("https://test.example.no\" onload=\"x", "`\"`"),
+        ("http://test.example.no", "must be served over https"),
+        ("test.example.no", "expected an absolute URL"),
+        ("https://test.example.no/?q=1", "`?` or `#`"),
+    ] {
+        let value = toml::Value::String(base.to_owned()).to_string();
+        let text = site_toml.replace(
+            "base_url = \"https://test.example.no\"",
+            &format!("base_url = {value}"),
+        );
+        let site = common::site_with(&[("content/site.toml", &text)]);
+        let errors = model::load(site.path()).expect_err(base).0;
+        let d = only_error(
+            &errors,
+            "content/site.toml",
+            3,
+            12,
+            "the base URL is not a URL the site can be published at",
+        );
+        assert!(d.label.contains(label), "{base}: {}", d.label);
+    }
+}
+
+#[test]
+fn a_gated_script_in_the_necessary_category() {
+    let errors = errors_with("content/index.md", "necessary_gated_script.md");
+    let d = only_error(
+        &errors,
+        "content/index.md",
+        8,
+        27,
+        "gated markup cannot use the strictly necessary category `necessary`",
+    );
+    assert!(
+        d.label.contains("before the visitor has chosen"),
+        "{}",
+        d.label
+    );
+    assert!(d.help.is_some());
+}
+
+#[test]
+fn gated_markup_with_an_undeclared_source_or_an_unknown_category() {
+    let page = |html: &str| {
+        format!("+++\ntitle = \"Forside\"\ndescription = \"D\"\nmenu = 1\n+++\nTekst.\n\n{html}\n")
+    };
+    let cases = [
+        (
+            "<iframe data-category=\"analytics\" data-src=\"https://evil.example/\"></iframe>",
+            "`https://evil.example/` is not a script of a service in category `analytics`",
+            (8, 35),
+        ),
+        (
+            "Tekst <iframe data-category=\"reklame\" data-src=\"https://www.google-analytics.com/ga.js\"></iframe>",
+            "gated markup names unknown category `reklame`",
+            (8, 15),
+        ),
+        (
+            "<script type=\"text/plain\" data-category=\"analytics\" data-src=\"data:text/javascript,alert(1)\"></script>",
+            "`data:text/javascript,alert(1)` is not a script of a service in category `analytics`",
+            (8, 53),
+        ),
+    ];
+    for (html, message, position) in cases {
+        let site = common::site_with(&[("content/index.md", &page(html))]);
+        let errors = model::load(site.path()).expect_err(html).0;
+        let d = only_error(&errors, "content/index.md", position.0, position.1, message);
+        assert!(!d.label.is_empty());
+    }
+    // The declared script, written as the inventory does, is fine.
+    let ok = page("<script type=\"text/plain\" data-category=\"analytics\" data-src=\"https://www.google-analytics.com/ga.js\"></script>");
+    let site = common::site_with(&[("content/index.md", &ok)]);
+    assert!(model::load(site.path()).is_ok());
+}
+
+#[test]
+fn a_missing_label_points_at_its_table() {
+    let errors = errors_with("content/site.toml", "missing_label.site.toml");
+    let d = only_error(
+        &errors,
+        "content/site.toml",
+        52,
+        1,
+        "[labels] has no `home`",
+    );
+    assert_eq!(d.label, "`home` is missing from this table");
+    assert!(d.help.is_some_and(|h| h.contains("home = { nb = \"…\" }")));
+}
+
+#[test]
+fn a_missing_consent_text_points_at_its_table() {
+    let site_toml =
+        std::fs::read_to_string(common::fixture("minimal/content/site.toml")).expect("fixture");
+    let text: String = site_toml
+        .lines()
+        .filter(|l| !l.starts_with("saved = "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let site = common::site_with(&[("content/site.toml", &text)]);
+    let errors = model::load(site.path()).expect_err("no saved text").0;
+    let d = only_error(
+        &errors,
+        "content/site.toml",
+        37,
+        1,
+        "[consent.texts] has no `saved`",
+    );
+    assert_eq!(d.label, "`saved` is missing from this table");
+}
+
+/// The policy in `_headers` and in every page's `<meta>`: each directive known, each source
+/// expression one of a closed grammar, and the only hosts those of the declared scripts.
+fn check_policy(where_: &str, policy: &str, expected_hosts: &[&str]) {
+    let directives = [
+        "default-src",
+        "script-src",
+        "style-src",
+        "img-src",
+        "connect-src",
+        "font-src",
+        "frame-src",
+        "base-uri",
+        "form-action",
+        "object-src",
+        "frame-ancestors",
+    ];
+    for directive in policy.split(';') {
+        let mut tokens = directive.split(' ').filter(|t| !t.is_empty());
+        let name = tokens
+            .next()
+            .unwrap_or_else(|| panic!("{where_}: empty directive"));
+        assert!(directives.contains(&name), "{where_}: directive {name}");
+        for token in tokens {
+            let ok = matches!(token, "'self'" | "'none'")
+                || (token == "'wasm-unsafe-eval'" && name == "script-src")
+                || (token == "data:" && name == "img-src")
+                || (name == "script-src" && samtykke::render::csp::Hash::parse(token).is_some())
+                || (samtykke::validate::urls::is_host_source(token)
+                    && expected_hosts.contains(&token));
+            assert!(ok, "{where_}: `{token}` in {name}: {policy}");
+        }
+    }
+}
+
+fn check_built_policies(root: &std::path::Path, expected_hosts: &[&str]) {
+    let out = tempfile::tempdir().expect("tempdir");
+    let dist = out.path().join("dist");
+    samtykke::build::build(root, &dist, &samtykke::render::Options::default()).expect("builds");
+    let headers = std::fs::read_to_string(dist.join("_headers")).expect("_headers");
+    let csp_lines: Vec<&str> = headers
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Content-Security-Policy: "))
+        .collect();
+    assert_eq!(csp_lines.len(), 1, "{headers}");
+    check_policy("_headers", csp_lines[0], expected_hosts);
+    let meta =
+        scraper::Selector::parse("meta[http-equiv=\"Content-Security-Policy\"]").expect("selector");
+    let mut pages = 0;
+    for (path, bytes) in common::snapshot(&dist) {
+        if path.extension().is_none_or(|e| e != "html") {
+            continue;
+        }
+        let html = String::from_utf8(bytes).expect("utf-8");
+        let doc = scraper::Html::parse_document(&html);
+        let policies: Vec<&str> = doc
+            .select(&meta)
+            .filter_map(|m| m.value().attr("content"))
+            .collect();
+        assert_eq!(policies.len(), 1, "{}", path.display());
+        check_policy(&path.display().to_string(), policies[0], expected_hosts);
+        pages += 1;
+    }
+    assert!(pages >= 3, "{pages} pages");
+}
+
+#[test]
+fn built_policies_hold_only_expected_source_expressions() {
+    let site = common::site_with(&[]);
+    check_built_policies(site.path(), &["https://www.google-analytics.com"]);
+    // The real Hesbynett content too.
+    check_built_policies(&common::repo_root(), &["https://www.google-analytics.com"]);
+}

@@ -38,6 +38,9 @@ pub struct WidgetConfig {
 pub struct CategoryRule {
     pub id: String,
     pub required: bool,
+    /// The scripts (and framed pages) gated markup of this category may start, exactly as the
+    /// generator wrote them; a placeholder with any other `data-src` is never started.
+    pub sources: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,7 +51,56 @@ pub struct CookieRule {
     pub category: String,
 }
 
+/// A source the generator may declare: one URL, without whitespace, quotes or angle brackets (the
+/// generator has parsed it with the `url` crate; this keeps a hand-edited config from smuggling
+/// a list or markup into the page's decision).
+pub fn is_source(src: &str) -> bool {
+    !src.is_empty()
+        && src.bytes().all(|b| {
+            b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b'<' | b'>' | b'\\' | b'`')
+        })
+}
+
+/// The placeholders the page may start for the `granted` category ids, one `category src` line
+/// each: every declared source that [`WidgetConfig::may_start`] allows, and `category ` (no
+/// source) for an inline placeholder of an optional category, which the CSP still guards by its
+/// hash. `page.js` starts nothing else, so a `necessary` placeholder, or one with an undeclared
+/// `data-src`, stays inert whatever the page says.
+pub fn startable<'a>(config: &WidgetConfig, granted: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    let mut line = |id: &str, src: &str| {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(id);
+        out.push(' ');
+        out.push_str(src);
+    };
+    for id in granted {
+        for rule in config
+            .categories
+            .iter()
+            .filter(|c| c.id == id && !c.required)
+        {
+            line(id, "");
+            for src in rule.sources.iter().filter(|s| config.may_start(id, s)) {
+                line(id, src);
+            }
+        }
+    }
+    out
+}
+
 impl WidgetConfig {
+    /// Whether a gated placeholder of `category` with `src` may be started once `category` is
+    /// granted: only an optional category's declared source. A `necessary` placeholder would run
+    /// before any choice, and an undeclared source outside what the visitor was told.
+    pub fn may_start(&self, category: &str, src: &str) -> bool {
+        self.categories
+            .iter()
+            .any(|c| c.id == category && !c.required && c.sources.iter().any(|s| s == src))
+    }
+
     /// Whether `category` is always granted (strictly necessary).
     pub fn is_required(&self, category: &str) -> bool {
         self.categories
@@ -138,11 +190,16 @@ impl WidgetConfig {
         };
         let mut read = || {
             for item in categories.as_array()? {
-                let [id, required] = item.fields(["id", "required"])?;
-                config.categories.push(CategoryRule {
+                let [id, required, sources] = item.fields(["id", "required", "sources"])?;
+                let mut rule = CategoryRule {
                     id: id.as_string()?,
                     required: required.as_bool()?,
-                });
+                    sources: Vec::new(),
+                };
+                for source in sources.as_array()? {
+                    rule.sources.push(source.as_string()?);
+                }
+                config.categories.push(rule);
             }
             for item in cookies.as_array()? {
                 let [pattern, category] = item.fields(["pattern", "category"])?;
@@ -169,11 +226,12 @@ impl WidgetConfig {
     /// are [plain words](is_category_id), and cookie rules that name a known category with a
     /// usable pattern. The generator should hold its output to the same.
     pub fn check(&self) -> Result<(), ConfigError> {
-        let distinct = self
-            .categories
-            .iter()
-            .enumerate()
-            .all(|(i, c)| is_category_id(&c.id) && self.category_index(&c.id) == Some(i));
+        let distinct = self.categories.iter().enumerate().all(|(i, c)| {
+            is_category_id(&c.id)
+                && self.category_index(&c.id) == Some(i)
+                && (!c.required || c.sources.is_empty())
+                && c.sources.iter().all(|s| is_source(s))
+        });
         let rules_ok = self.cookies.iter().all(|rule| {
             self.category_index(&rule.category).is_some()
                 && crate::pattern::is_usable(&rule.pattern)
@@ -212,6 +270,36 @@ pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    #[test]
+    fn only_declared_sources_of_optional_categories_may_start() {
+        let mut config = hesbynett();
+        let ga = "https://www.google-analytics.com/ga.js";
+        config.categories[1].sources = vec![ga.into()];
+        assert_eq!(config.check(), Ok(()));
+        assert!(config.may_start("analytics", ga));
+        assert!(!config.may_start("analytics", "data:text/javascript,alert(1)"));
+        assert!(!config.may_start("analytics", "https://www.google-analytics.com/ga.js "));
+        assert!(
+            !config.may_start("necessary", ga),
+            "necessary never starts anything"
+        );
+        assert!(!config.may_start("marketing", ga), "unknown category");
+        assert_eq!(
+            startable(&config, ["necessary", "analytics"].into_iter()),
+            format!("analytics \nanalytics {ga}")
+        );
+        assert_eq!(startable(&config, ["necessary"].into_iter()), "");
+
+        // A config that declares a source for a necessary category, or a source that is not
+        // one URL, is refused whole.
+        let mut bad = config.clone();
+        bad.categories[0].sources = vec![ga.into()];
+        assert_eq!(bad.check(), Err(ConfigError::Invalid));
+        let mut bad = config.clone();
+        bad.categories[1].sources = vec![format!("{ga}\nnecessary {ga}")];
+        assert_eq!(bad.check(), Err(ConfigError::Invalid));
+    }
+
     /// The shape of Hesbynett's configuration.
     pub(crate) fn hesbynett() -> WidgetConfig {
         WidgetConfig {
@@ -224,10 +312,12 @@ pub(crate) mod tests {
                 CategoryRule {
                     id: "necessary".into(),
                     required: true,
+                    sources: vec![],
                 },
                 CategoryRule {
                     id: "analytics".into(),
                     required: false,
+                    sources: vec![],
                 },
             ],
             cookies: vec![
@@ -328,8 +418,17 @@ pub(crate) mod tests {
             with(&|v| v["google_consent_mode"] = "yes".into()),
             Err(ConfigError::Shape)
         );
+        assert_eq!(
+            with(&|v| v["categories"][0]["sources"] = serde_json::json!(["https://x.example/a.js"])),
+            Err(ConfigError::Invalid),
+            "a necessary category never starts anything"
+        );
+        assert_eq!(
+            with(&|v| v["categories"][1]["sources"] = serde_json::json!(["a b"])),
+            Err(ConfigError::Invalid)
+        );
         let many: Vec<_> = (0..=MAX_CATEGORIES)
-            .map(|i| serde_json::json!({"id": format!("c{i}"), "required": false}))
+            .map(|i| serde_json::json!({"id": format!("c{i}"), "required": false, "sources": []}))
             .collect();
         assert_eq!(
             with(&|v| v["categories"] = many.clone().into()),
@@ -351,7 +450,7 @@ pub(crate) mod tests {
             let categories: Vec<CategoryRule> = ids
                 .into_iter()
                 .zip(required)
-                .map(|(id, required)| CategoryRule { id, required })
+                .map(|(id, required)| CategoryRule { id, required, sources: vec![] })
                 .collect();
             let cookies = patterns
                 .into_iter()

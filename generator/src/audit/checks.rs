@@ -279,10 +279,12 @@ mod tests {
                 CategoryRule {
                     id: "necessary".into(),
                     required: true,
+                    sources: vec![],
                 },
                 CategoryRule {
                     id: "analytics".into(),
                     required: false,
+                    sources: vec![],
                 },
             ],
             cookies: vec![

@@ -174,7 +174,8 @@ pub fn check(cx: &Cx, out: &mut Vec<Finding>) {
 
 fn controller(cx: &Cx, p: &Policy, out: &mut Vec<Finding>) {
     let c = &cx.site.config.controller;
-    let named = p.text.contains(&c.name.to_lowercase()) && p.text.contains(&c.email.to_lowercase());
+    let named = p.text.contains(&c.name.to_lowercase())
+        && p.text.contains(&c.email.get_ref().to_lowercase());
     if Policy::has_shortcode(p.page, "contact") || named {
         return;
     }
@@ -189,7 +190,8 @@ fn controller(cx: &Cx, p: &Policy, out: &mut Vec<Finding>) {
         .help("add {{ contact() }} to the policy page: it shows the [controller] of site.toml")
         .looked_for(format!(
             "{{{{ contact() }}}}, or «{}» and «{}»",
-            c.name, c.email
+            c.name,
+            c.email.get_ref()
         )),
     );
 }

@@ -49,7 +49,7 @@ pub struct Service {
     pub script: Option<Spanned<String>>,
     /// Link to the provider's own privacy information.
     #[serde(default)]
-    pub privacy_url: Option<String>,
+    pub privacy_url: Option<Spanned<String>>,
     /// Transfer outside the EEA and its safeguard (C-28), if any.
     #[serde(default)]
     pub transfer: Option<Localized>,

@@ -43,7 +43,8 @@ pub struct Controller {
     pub name: String,
     #[serde(default)]
     pub organisation_number: Option<String>,
-    pub email: String,
+    /// Goes into a `mailto:` link: a plain address (see `validate::urls::email`).
+    pub email: Spanned<String>,
     pub address: Localized,
     #[serde(default)]
     pub visiting_note: Option<Localized>,
@@ -55,7 +56,8 @@ pub struct Controller {
 #[serde(deny_unknown_fields)]
 pub struct Phone {
     pub label: Localized,
-    pub number: String,
+    /// Goes into a `tel:` link: digits, spaces, `+`, `-` and brackets.
+    pub number: Spanned<String>,
     #[serde(default)]
     pub hours: Option<Localized>,
 }

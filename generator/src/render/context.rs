@@ -193,7 +193,7 @@ pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageCont
             controller: ControllerView {
                 name: controller.name.clone(),
                 organisation_number: controller.organisation_number.clone(),
-                email: controller.email.clone(),
+                email: controller.email.get_ref().clone(),
                 address: controller.address.get(lang, default).to_owned(),
                 visiting_note: controller
                     .visiting_note
@@ -204,7 +204,7 @@ pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageCont
                     .iter()
                     .map(|p| PhoneView {
                         label: p.label.get(lang, default).to_owned(),
-                        number: p.number.clone(),
+                        number: p.number.get_ref().clone(),
                         hours: p.hours.as_ref().map(|h| h.get(lang, default).to_owned()),
                     })
                     .collect(),

@@ -145,11 +145,9 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
 
     let mut policy = csp::Policy::default();
     let gate_js = samtykke_widget::GATE_JS;
-    policy.script_hashes.insert(csp::script_hash(gate_js));
+    policy.allow_script(gate_js);
     let gtag_js = if site.config.consent.google_consent_mode {
-        policy
-            .script_hashes
-            .insert(csp::script_hash(samtykke_widget::GTAG_JS));
+        policy.allow_script(samtykke_widget::GTAG_JS);
         samtykke_widget::GTAG_JS
     } else {
         ""
@@ -165,27 +163,31 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
     }
     // One inline module holds both, so the hash is of the whole text.
     if !widget_loader.is_empty() {
-        policy
-            .script_hashes
-            .insert(csp::script_hash(&widget_loader));
+        policy.allow_script(&widget_loader);
     }
-    policy
-        .extra_connect
-        .extend(options.extra_connect.iter().cloned());
+    for extra in &options.extra_connect {
+        let origin = csp::Origin::parse(extra).ok_or_else(|| {
+            RenderError::Template(format!("internal error: `{extra}` is not a bare origin"))
+        })?;
+        policy.allow_connect(origin);
+    }
 
     let gated_scripts: Vec<GatedScript> = site
         .inventory
         .services
         .values()
         .filter_map(|s| {
-            let src = s.script.as_ref()?.get_ref().clone();
+            // The parsed URL, as the `url` crate writes it; the widget config lists the same.
+            let src = crate::validate::urls::service_script(s.script.as_ref()?.get_ref())
+                .ok()?
+                .to_string();
             let category = s.category.as_ref()?.get_ref().clone();
             Some(GatedScript { category, src })
         })
         .collect();
     for script in &gated_scripts {
         if let Some(origin) = csp::origin(&script.src) {
-            policy.service_origins.insert(origin);
+            policy.allow_service(origin);
         }
     }
 

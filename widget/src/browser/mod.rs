@@ -150,7 +150,13 @@ impl Widget {
             }
             ids.push_str(id);
         }
-        page::apply(ask, &ids, self.gpc_honoured.get(), &self.deletions());
+        page::apply(
+            ask,
+            &ids,
+            self.gpc_honoured.get(),
+            &self.deletions(),
+            &crate::config::startable(&self.config, grant.ids(&self.config)),
+        );
     }
 
     /// The writes that delete every cookie of a refused category at every (domain, path) it may

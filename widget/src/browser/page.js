@@ -58,7 +58,7 @@ export const ask = (show) => d.documentElement.classList.toggle("sk-ask", show);
 // what `samtykke.granted` answers (`ids`: category ids separated by spaces), the cookie
 // deletions (one per line, each through the guard like any other write), the storage keys Rust
 // refuses, and the placeholders of granted categories.
-export function apply(show, ids, gpcHonoured, deletions) {
+export function apply(show, ids, gpcHonoured, deletions, startable) {
   ask(show);
   granted = ids ? ids.split(" ") : [];
   sync();
@@ -70,7 +70,7 @@ export function apply(show, ids, gpcHonoured, deletions) {
     const s = self[n];
     for (let i = s.length; i--;) { const k = s.key(i); k != null && on(2, k) && s.removeItem(k) }
   } catch {}
-  activate();
+  activate(new Set(startable.split("\n")));
 }
 
 // The ids of the ticked toggles, separated by spaces.
@@ -104,15 +104,18 @@ export function chosen(stored) {
 }
 
 // Starts each placeholder of a granted category, once: a script placeholder is replaced by a real
-// script (same text, so the same CSP hash), an iframe gets its src and loses data-src.
-function activate() {
+// script (same text, so the same CSP hash), an iframe gets its src and loses data-src. Only what
+// Rust listed as startable (`category src`, one per line: a declared source of a granted optional
+// category, or an inline script of one) is started; anything else stays inert.
+function activate(startable) {
   for (const e of d.querySelectorAll('script[type="text/plain"][data-category],iframe[data-category][data-src]')) {
-    if (!granted.includes(e.dataset.category) || !e.isConnected) continue;
+    const src = e.dataset.src;
+    if (!startable.has(e.dataset.category + " " + (src ?? "")) || !e.isConnected) continue;
     if (e.tagName == "IFRAME") { e.src = e.dataset.src; delete e.dataset.src; continue }
     const s = d.createElement("script");
     for (const a of e.attributes) if (!/^(type|data-category|data-src)$/.test(a.name)) s.setAttribute(a.name, a.value);
     // Inserted scripts run async by default; keep the page's order.
-    if (e.dataset.src) { s.src = e.dataset.src; s.async = false } else s.text = e.text;
+    if (src) { s.src = src; s.async = false } else s.text = e.text;
     e.replaceWith(s);
   }
 }

@@ -23,8 +23,9 @@ extern "C" {
     pub fn ask(show: bool);
     /// Shows the banner or not, the granted ids (joined by spaces) and whether GPC decided them;
     /// runs the cookie deletions (one per line); removes the storage keys `on` refuses; starts
-    /// the placeholders of granted categories.
-    pub fn apply(ask: bool, granted: &str, gpc_honoured: bool, deletions: &str);
+    /// the placeholders of granted categories whose `category src` line is in `startable`
+    /// ([`crate::config::startable`]).
+    pub fn apply(ask: bool, granted: &str, gpc_honoured: bool, deletions: &str, startable: &str);
     pub fn toggles() -> String;
     pub fn open();
     pub fn close() -> bool;

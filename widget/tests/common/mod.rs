@@ -21,10 +21,15 @@ pub fn config() -> WidgetConfig {
             CategoryRule {
                 id: "necessary".into(),
                 required: true,
+                sources: vec![],
             },
             CategoryRule {
                 id: "analytics".into(),
                 required: false,
+                sources: vec![
+                    "data:text/javascript,window.__skSrc=1".into(),
+                    "about:blank#embed".into(),
+                ],
             },
         ],
         cookies: vec![
