@@ -95,6 +95,36 @@ fn gated_elements_start_only_after_consent_and_only_once() {
     );
 }
 
+/// Defence in depth behind the generator's check: markup that claims the necessary category, or
+/// a source no service of its category declared, is never started, even after consent.
+#[wasm_bindgen_test]
+fn undeclared_or_necessary_placeholders_never_start() {
+    page(&config(), None);
+    let fixture = by_id("fixture");
+    fixture
+        .insert_adjacent_html(
+            "beforeend",
+            r#"<script type="text/plain" data-category="necessary" data-src="data:text/javascript,window.__skNecessary=1" id="necessary-src"></script>
+<script type="text/plain" data-category="analytics" data-src="data:text/javascript,window.__skUndeclared=1" id="undeclared-src"></script>
+<iframe data-category="analytics" data-src="about:blank#undeclared" id="undeclared-frame"></iframe>"#,
+        )
+        .unwrap();
+    start();
+    click("accept");
+    assert!(granted("analytics"));
+    assert!(script_with_src_exists(), "the declared script started");
+    for id in ["necessary-src", "undeclared-src"] {
+        assert_eq!(
+            by_id(id).get_attribute("type").as_deref(),
+            Some("text/plain"),
+            "{id} was started"
+        );
+    }
+    assert!(global("__skNecessary").is_undefined());
+    assert!(global("__skUndeclared").is_undefined());
+    assert!(!by_id("undeclared-frame").has_attribute("src"));
+}
+
 #[wasm_bindgen_test]
 fn a_valid_record_grants_at_load_without_a_banner() {
     page(&config(), Some(&record(Method::AcceptAll, true, now())));
