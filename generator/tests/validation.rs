@@ -2,8 +2,8 @@
 
 mod common;
 
-use samtykke::diagnostics::Diagnostic;
-use samtykke::model;
+use samtykke_site::diagnostics::Diagnostic;
+use samtykke_site::model;
 
 const COOKIES: &str = "content/cookies.toml";
 
@@ -98,7 +98,7 @@ fn duplicate_cookie_on_the_same_host() {
     );
     let (first, label) = d.related.clone().expect("points at the first");
     assert_eq!(
-        samtykke::diagnostics::line_col(&d.source.text, first.start),
+        samtykke_site::diagnostics::line_col(&d.source.text, first.start),
         (25, 8)
     );
     assert_eq!(label, "first declared here");
