@@ -255,7 +255,7 @@ command -v chromium >/dev/null || die "--smoke needs chromium (tools/setup-toolc
 site=$(mktemp -d "$target_dir/.widget-smoke-XXXXXX")
 trap 'rm -rf "$tmp" "$site"; [ -z "${server:-}" ] || kill "$server" 2>/dev/null' EXIT
 cp "$out/samtykke.js" "$out/samtykke_bg.wasm" "$site/"
-node - "$site" "$root/widget/src/gate.js" <<'JS'
+node - "$site" "$root/widget/contract/src/gate.js" <<'JS'
 const fs = require("fs"), crypto = require("crypto");
 const [site, gatePath] = process.argv.slice(2);
 // GATE_JS is gate.js without its trailing newline (lib.rs trims it the same way).

@@ -7,9 +7,9 @@
 
 use headless_chrome::protocol::cdp::Network;
 use headless_chrome::Tab;
-use samtykke::browser::Chromium;
-use samtykke::http::{Files, Hook, Server};
-use samtykke::render::Options;
+use samtykke_audit::browser::Chromium;
+use samtykke_serve::http::{Files, Hook, Server};
+use samtykke_site::render::Options;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
@@ -135,7 +135,7 @@ impl Harness {
     /// Builds `self.root` again (after a content change) and serves the result.
     pub fn rebuild(&self) {
         let widget_dir = repo_root().join("target/widget");
-        let widget = samtykke::build::read_widget(&widget_dir)
+        let widget = samtykke_site::build::read_widget(&widget_dir)
             .unwrap_or_else(|e| panic!("{e}\nbuild it first: bash tools/build-widget.sh"));
         let options = Options {
             base_url: Some(self.base_url()),
@@ -143,9 +143,9 @@ impl Harness {
             ..Options::default()
         };
         let site =
-            samtykke::model::load(self.root.path()).unwrap_or_else(|e| panic!("content: {e}"));
-        let rendered =
-            samtykke::render::render(&site, &options).unwrap_or_else(|e| panic!("render: {e}"));
+            samtykke_site::model::load(self.root.path()).unwrap_or_else(|e| panic!("content: {e}"));
+        let rendered = samtykke_site::render::render(&site, &options)
+            .unwrap_or_else(|e| panic!("render: {e}"));
         *self.files.write().expect("files lock") = rendered.files;
     }
 

@@ -1,7 +1,7 @@
 use clap::{Parser, Subcommand};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
-use samtykke::build::{self, BuildError};
-use samtykke::render::Options;
+use samtykke_site::build::{self, BuildError};
+use samtykke_site::render::Options;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +34,7 @@ enum Command {
         #[arg(long)]
         no_widget: bool,
     },
+    #[cfg(feature = "serve")]
     /// Build into memory and serve on 127.0.0.1, rebuilding and reloading on every change.
     Serve {
         /// Port on 127.0.0.1; 0 picks a free one.
@@ -51,6 +52,7 @@ enum Command {
         /// An empty or new directory.
         dir: PathBuf,
     },
+    #[cfg(feature = "audit")]
     /// Audit a built site in headless Chromium: cookies, storage and third-party requests before
     /// and after each choice, the banner, CSP, console and axe-core. Exits 1 on any violation.
     Audit {
@@ -97,14 +99,16 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
-        Command::Serve { port } => samtykke::serve::run(&cli.root, port),
-        Command::Check { strict } => samtykke::check::run(&cli.root, strict),
-        Command::Init { dir } => samtykke::init::run(&dir),
+        #[cfg(feature = "serve")]
+        Command::Serve { port } => samtykke_serve::run(&cli.root, port),
+        Command::Check { strict } => samtykke_site::check::run(&cli.root, strict),
+        Command::Init { dir } => samtykke_site::init::run(&dir),
+        #[cfg(feature = "audit")]
         Command::Audit {
             target,
             report_dir,
             jobs,
-        } => samtykke::audit::command(&cli.root, target.as_deref(), report_dir, jobs),
+        } => samtykke_audit::command(&cli.root, target.as_deref(), report_dir, jobs),
     }
 }
 

@@ -11,12 +11,12 @@
 
 mod common;
 
-use samtykke::audit::report::{Report, Rule};
-use samtykke::audit::states::StateKind;
-use samtykke::audit::{self, Options, Target};
-use samtykke::build;
-use samtykke::http::{self, Hook, Server};
-use samtykke::render::{Options as RenderOptions, WidgetBundle};
+use samtykke_audit::report::{Report, Rule};
+use samtykke_audit::states::StateKind;
+use samtykke_audit::{Options, Target};
+use samtykke_serve::http::{self, Hook, Server};
+use samtykke_site::build;
+use samtykke_site::render::{Options as RenderOptions, WidgetBundle};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -74,7 +74,7 @@ fn fixture_site(breakage: &Breakage<'_>) -> Site {
     };
     build::build(dir.path(), &dist, &options).unwrap_or_else(|e| panic!("fixture builds: {e}"));
 
-    let mut files = samtykke::output::read_tree(&dist).expect("read dist");
+    let mut files = samtykke_site::output::read_tree(&dist).expect("read dist");
     for (path, bytes) in files.iter_mut() {
         if path.ends_with(".html") {
             let html = String::from_utf8(std::mem::take(bytes)).expect("utf-8");
@@ -133,7 +133,7 @@ fn run_audit(target: Target, all_pages: bool) -> (Report, tempfile::TempDir) {
         max_pages: if all_pages { 200 } else { 1 },
         ..Options::new(target)
     };
-    let report = audit::run(&options).unwrap_or_else(|e| panic!("the audit runs: {e}"));
+    let report = samtykke_audit::run(&options).unwrap_or_else(|e| panic!("the audit runs: {e}"));
     println!("{}", report.table());
     (report, reports)
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use samtykke::check::{check, Finding, Report};
+use samtykke_site::check::{check, Finding, Report};
 
 const POLICY: &str = include_str!("fixtures/check/personvern.md");
 const COOKIES: &str = include_str!("fixtures/check/cookies.toml");

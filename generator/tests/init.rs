@@ -79,8 +79,8 @@ fn a_new_site_builds_at_once() {
 fn check_lists_what_a_new_site_still_lacks() {
     let parent = tempfile::tempdir().expect("tempdir");
     let dir = parent.path().join("ny");
-    samtykke::init::init(&dir).expect("init");
-    let report = samtykke::check::check(&dir).expect("check");
+    samtykke_site::init::init(&dir).expect("init");
+    let report = samtykke_site::check::check(&dir).expect("check");
     for rule in ["C-26", "C-27", "C-30", "C-32"] {
         assert!(!report.of(rule).is_empty(), "{rule} on the skeleton");
     }
@@ -132,7 +132,7 @@ fn init_refuses_a_directory_that_is_not_empty() {
     );
 
     let empty = tempfile::tempdir().expect("tempdir");
-    samtykke::init::init(empty.path()).expect("an empty directory is fine");
+    samtykke_site::init::init(empty.path()).expect("an empty directory is fine");
 }
 
 #[test]
@@ -140,7 +140,7 @@ fn the_built_in_theme_is_themes_hesbynett() {
     let theme = common::repo_root().join("themes/hesbynett");
     let on_disk: Vec<(std::path::PathBuf, Vec<u8>)> = common::snapshot(&theme);
     let built_in: Vec<(std::path::PathBuf, Vec<u8>)> = {
-        let mut files: Vec<_> = samtykke::init::theme::FILES
+        let mut files: Vec<_> = samtykke_site::init::theme::FILES
             .iter()
             .map(|(path, bytes)| (std::path::PathBuf::from(path), bytes.to_vec()))
             .collect();
@@ -156,7 +156,7 @@ fn the_built_in_theme_is_themes_hesbynett() {
     assert_eq!(
         names(&built_in),
         names(&on_disk),
-        "generator/src/init/theme.rs lists every file of themes/hesbynett"
+        "generator/site/src/init/theme.rs lists every file of themes/hesbynett"
     );
     assert!(
         built_in == on_disk,

@@ -2,8 +2,8 @@
 
 mod common;
 
-use samtykke::build;
-use samtykke::render::{csp, Options};
+use samtykke_site::build;
+use samtykke_site::render::{csp, Options};
 use scraper::{Html, Selector};
 use std::path::Path;
 
@@ -75,7 +75,7 @@ fn check_page(path: &str, html: &str) {
     );
 
     // The gate runs, and its hash is what the CSP allows.
-    let gate = samtykke_widget::GATE_JS;
+    let gate = samtykke_contract::GATE_JS;
     let scripts: Vec<String> = doc
         .select(&sel("script:not([type])"))
         .map(|s| s.text().collect())
@@ -107,10 +107,10 @@ fn check_page(path: &str, html: &str) {
         .select(&sel("script#samtykke-config"))
         .next()
         .expect("config");
-    let config: samtykke_widget::config::WidgetConfig =
+    let config: samtykke_contract::config::WidgetConfig =
         serde_json::from_str(&config.text().collect::<String>())
             .expect("config is the widget's schema");
-    assert_eq!(config.version, samtykke_widget::config::SCHEMA_VERSION);
+    assert_eq!(config.version, samtykke_contract::config::SCHEMA_VERSION);
 }
 
 #[test]
@@ -217,7 +217,7 @@ fn cookie_tables_come_from_the_inventory() {
 fn the_widget_is_fingerprinted_loaded_and_allowed_by_the_csp() {
     let site = common::site_with(&[]);
     let out = tempfile::tempdir().expect("tempdir");
-    let widget = samtykke::render::WidgetBundle {
+    let widget = samtykke_site::render::WidgetBundle {
         js: b"export default function(){}".to_vec(),
         wasm: b"\0asm".to_vec(),
     };

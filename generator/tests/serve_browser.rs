@@ -4,8 +4,8 @@
 
 mod common;
 
-use samtykke::browser::Chromium;
-use samtykke::serve::{Outcome, Reporter, Serve};
+use samtykke_audit::browser::Chromium;
+use samtykke_serve::{Outcome, Reporter, Serve};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -48,7 +48,7 @@ fn a_one_page_change_on_the_hesbynett_site_reloads_the_browser() {
         &site.path().join("themes"),
     );
     // The real widget when it was built, so its loader and the reload script share the CSP.
-    let widget = samtykke::build::read_widget(&common::repo_root().join("target/widget")).ok();
+    let widget = samtykke_site::build::read_widget(&common::repo_root().join("target/widget")).ok();
     let with_widget = widget.is_some();
     let outcomes = Arc::new(Mutex::new(Vec::<(Outcome, f64)>::new()));
     let sink = Arc::clone(&outcomes);

@@ -2,8 +2,8 @@
 
 mod common;
 
-use samtykke::diagnostics::Diagnostic;
-use samtykke::model;
+use samtykke_site::diagnostics::Diagnostic;
+use samtykke_site::model;
 
 const COOKIES: &str = "content/cookies.toml";
 
@@ -98,7 +98,7 @@ fn duplicate_cookie_on_the_same_host() {
     );
     let (first, label) = d.related.clone().expect("points at the first");
     assert_eq!(
-        samtykke::diagnostics::line_col(&d.source.text, first.start),
+        samtykke_site::diagnostics::line_col(&d.source.text, first.start),
         (25, 8)
     );
     assert_eq!(label, "first declared here");
@@ -482,8 +482,9 @@ fn check_policy(where_: &str, policy: &str, expected_hosts: &[&str]) {
             let ok = matches!(token, "'self'" | "'none'")
                 || (token == "'wasm-unsafe-eval'" && name == "script-src")
                 || (token == "data:" && name == "img-src")
-                || (name == "script-src" && samtykke::render::csp::Hash::parse(token).is_some())
-                || (samtykke::validate::urls::is_host_source(token)
+                || (name == "script-src"
+                    && samtykke_site::render::csp::Hash::parse(token).is_some())
+                || (samtykke_site::validate::urls::is_host_source(token)
                     && expected_hosts.contains(&token));
             assert!(ok, "{where_}: `{token}` in {name}: {policy}");
         }
@@ -493,7 +494,8 @@ fn check_policy(where_: &str, policy: &str, expected_hosts: &[&str]) {
 fn check_built_policies(root: &std::path::Path, expected_hosts: &[&str]) {
     let out = tempfile::tempdir().expect("tempdir");
     let dist = out.path().join("dist");
-    samtykke::build::build(root, &dist, &samtykke::render::Options::default()).expect("builds");
+    samtykke_site::build::build(root, &dist, &samtykke_site::render::Options::default())
+        .expect("builds");
     let headers = std::fs::read_to_string(dist.join("_headers")).expect("_headers");
     let csp_lines: Vec<&str> = headers
         .lines()

@@ -14,6 +14,7 @@
 //! `document.cookie` accessor that reports each cookie a script stores (`observe::OBSERVER`).
 
 mod banner;
+pub mod browser;
 pub mod cdp;
 pub mod checks;
 pub mod crawl;
@@ -23,9 +24,9 @@ pub mod states;
 mod wire;
 
 use crate::browser::Chromium;
-use crate::http::Server;
 use report::{PageReport, Report, RuleSummary, StateReport, Violation};
-use samtykke_widget::config::WidgetConfig;
+use samtykke_contract::config::WidgetConfig;
+use samtykke_serve::http::Server;
 use states::{StateKind, StateRun};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -156,7 +157,7 @@ pub fn run(options: &Options) -> Result<Report, AuditError> {
                     dir.display()
                 )));
             }
-            let files = crate::output::read_tree(dir)
+            let files = samtykke_site::output::read_tree(dir)
                 .map_err(|e| AuditError::Io(format!("cannot read {}", dir.display()), e))?;
             let server = Server::start(Arc::new(RwLock::new(files)), 0, None)
                 .map_err(|e| AuditError::Io("cannot serve on 127.0.0.1".into(), e))?;
@@ -375,7 +376,7 @@ fn assemble(runs: Vec<StateRun>, origin: &str, directory: Option<PathBuf>) -> Re
         .flatten()
         .find_map(|r| r.info.as_ref().and_then(|i| i.config.clone()));
     let empty = WidgetConfig {
-        version: samtykke_widget::config::SCHEMA_VERSION,
+        version: samtykke_contract::config::SCHEMA_VERSION,
         revision: String::new(),
         storage_key: String::new(),
         expiry_days: 0,

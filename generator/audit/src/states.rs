@@ -7,7 +7,7 @@ use super::banner;
 use super::cdp::{self, Page};
 use super::observe::{clip, Cookie, Observed};
 use super::report::{Rule, Violation};
-use samtykke_widget::config::WidgetConfig;
+use samtykke_contract::config::WidgetConfig;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 

@@ -10,7 +10,7 @@
 use super::observe::host_of;
 use super::report::{Rule, Violation};
 use super::states::{Phase, StateKind, StateRun};
-use samtykke_widget::config::WidgetConfig;
+use samtykke_contract::config::WidgetConfig;
 use std::collections::BTreeMap;
 
 /// Judges one state's snapshots, requests, console and CSP log.
@@ -264,9 +264,9 @@ pub fn page_checks(path: &str, info: Option<&super::states::PageInfo>) -> Vec<Vi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::observe::{Cookie, Observed, Request};
-    use crate::audit::states::Snapshot;
-    use samtykke_widget::config::{CategoryRule, CookieRule, SCHEMA_VERSION};
+    use crate::observe::{Cookie, Observed, Request};
+    use crate::states::Snapshot;
+    use samtykke_contract::config::{CategoryRule, CookieRule, SCHEMA_VERSION};
 
     fn config() -> WidgetConfig {
         WidgetConfig {
@@ -395,7 +395,7 @@ mod tests {
 
     #[test]
     fn cookies_that_scripts_stored_count_even_if_deleted_again() {
-        use crate::audit::observe::CookieWrite;
+        use crate::observe::CookieWrite;
         let mut fresh = run(StateKind::Reject, Phase::NoChoice, &[], &[], vec![]);
         fresh.observed.cookie_writes = vec![
             CookieWrite {

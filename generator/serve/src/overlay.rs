@@ -3,7 +3,7 @@
 
 use super::reload::{self, State};
 use crate::http::Files;
-use crate::render::{csp, escape_html};
+use samtykke_site::render::{csp, escape_html};
 use tiny_http::{Header, Response, ResponseBox};
 
 pub const CSS_PATH: &str = "/__samtykke/overlay.css";

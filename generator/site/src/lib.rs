@@ -1,21 +1,18 @@
-//! Samtykke: a static-site generator for privacy policies and cookie inventories.
+//! Samtykke's site library: a static-site generator for privacy policies and cookie inventories.
 //!
 //! Data flows one way: `content` (files) → `model` (checked by `validate`, bodies prepared by
 //! `markdown`) → `render` (pages, assets and the widget's configuration from `widget_config`)
-//! → `output` (written atomically). `http` and `browser` serve and drive the result.
+//! → `output` (written atomically). `build` puts those together; `check` reports what the policy
+//! and inventory still lack. Nothing here serves HTTP or drives a browser.
 
-pub mod audit;
-pub mod browser;
 pub mod build;
 pub mod check;
 pub mod content;
 pub mod diagnostics;
-pub mod http;
 pub mod init;
 pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod render;
-pub mod serve;
 pub mod validate;
 pub mod widget_config;

@@ -4,7 +4,7 @@
 use crate::content::inventory::InventoryFile;
 use crate::content::localized::Localized;
 use crate::content::site::SiteFile;
-use samtykke_widget::config::{CategoryRule, CookieRule, WidgetConfig, SCHEMA_VERSION};
+use samtykke_contract::config::{CategoryRule, CookieRule, WidgetConfig, SCHEMA_VERSION};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;

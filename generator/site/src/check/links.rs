@@ -42,7 +42,12 @@ fn target<'a>(cx: &Cx<'a>, from: &'a Page, dest: &str) -> Option<(&'a Page, Stri
     } else {
         None
     }?;
-    Some((page, crate::http::percent_decode(anchor)))
+    Some((
+        page,
+        percent_encoding::percent_decode_str(anchor)
+            .decode_utf8_lossy()
+            .into_owned(),
+    ))
 }
 
 pub fn check(cx: &Cx, out: &mut Vec<Finding>) {
@@ -94,6 +99,9 @@ mod tests {
 
     #[test]
     fn anchors_are_percent_decoded() {
-        assert_eq!(crate::http::percent_decode("f%C3%B8lg"), "følg");
+        assert_eq!(
+            percent_encoding::percent_decode_str("f%C3%B8lg").decode_utf8_lossy(),
+            "følg"
+        );
     }
 }

@@ -144,11 +144,11 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
     let css_url = assets.urls.get("style.css").cloned().unwrap_or_default();
 
     let mut policy = csp::Policy::default();
-    let gate_js = samtykke_widget::GATE_JS;
+    let gate_js = samtykke_contract::GATE_JS;
     policy.allow_script(gate_js);
     let gtag_js = if site.config.consent.google_consent_mode {
-        policy.allow_script(samtykke_widget::GTAG_JS);
-        samtykke_widget::GTAG_JS
+        policy.allow_script(samtykke_contract::GTAG_JS);
+        samtykke_contract::GTAG_JS
     } else {
         ""
     };

@@ -325,7 +325,7 @@ pub fn inventory(inv: &InventoryFile, source: &Source, site: &SiteFile, errors: 
                 .label("the consent record itself is strictly necessary and needs one"),
         );
     }
-    if inv.categories.len() > samtykke_widget::config::MAX_CATEGORIES {
+    if inv.categories.len() > samtykke_contract::config::MAX_CATEGORIES {
         errors.push(
             Diagnostic::new(
                 source,
@@ -334,12 +334,12 @@ pub fn inventory(inv: &InventoryFile, source: &Source, site: &SiteFile, errors: 
             )
             .label(format!(
                 "the widget handles at most {}",
-                samtykke_widget::config::MAX_CATEGORIES
+                samtykke_contract::config::MAX_CATEGORIES
             )),
         );
     }
     for (id, category) in &inv.categories {
-        if !samtykke_widget::config::is_category_id(id) {
+        if !samtykke_contract::config::is_category_id(id) {
             errors.push(
                 Diagnostic::new(
                     source,
@@ -428,7 +428,7 @@ pub fn inventory(inv: &InventoryFile, source: &Source, site: &SiteFile, errors: 
     let mut seen: HashMap<(&str, &str, &str), std::ops::Range<usize>> = HashMap::new();
     for cookie in &inv.cookies {
         let name = cookie.name.get_ref();
-        if let Err(why) = samtykke_widget::pattern::check(name) {
+        if let Err(why) = samtykke_contract::pattern::check(name) {
             errors.push(
                 Diagnostic::new(
                     source,

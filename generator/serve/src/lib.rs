@@ -6,14 +6,15 @@
 //! never written. A failed rebuild keeps the last good pages and lays an overlay with the error
 //! over them; the next good build takes it away.
 
+pub mod http;
 mod overlay;
 mod reload;
 mod watch;
 
-use crate::build::BuildError;
 use crate::http::{Files, Hook, Server};
-use crate::model;
-use crate::render::{self, Options, WidgetBundle};
+use samtykke_site::build::BuildError;
+use samtykke_site::model;
+use samtykke_site::render::{self, Options, WidgetBundle};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -200,7 +201,7 @@ fn failure_message(error: &BuildError) -> String {
 /// The `serve` command: starts, says where, and serves until interrupted.
 pub fn run(root: &Path, port: u16) -> std::process::ExitCode {
     let widget_dir = root.join("target").join("widget");
-    let widget = match crate::build::read_widget(&widget_dir) {
+    let widget = match samtykke_site::build::read_widget(&widget_dir) {
         Ok(bundle) => Some(bundle),
         Err(_) => {
             eprintln!(
@@ -220,7 +221,7 @@ pub fn run(root: &Path, port: u16) -> std::process::ExitCode {
             existing
         }
         .iter()
-        .map(|p| crate::diagnostics::display_path(&shown_root, p))
+        .map(|p| samtykke_site::diagnostics::display_path(&shown_root, p))
         .collect();
         let what = match changed.as_slice() {
             [] => String::new(),

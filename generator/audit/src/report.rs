@@ -3,7 +3,7 @@
 
 use super::observe::{ConsoleError, CspViolation, Request};
 use super::states::{PageInfo, Snapshot, StateKind};
-use crate::render::escape_html;
+use samtykke_site::render::escape_html;
 use serde::{Serialize, Serializer};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -8,7 +8,7 @@ macro_rules! theme_files {
     ($($path:literal),* $(,)?) => {
         /// Path below the theme's directory → bytes.
         pub const FILES: &[(&str, &[u8])] = &[
-            $(($path, include_bytes!(concat!("../../../themes/hesbynett/", $path)))),*
+            $(($path, include_bytes!(concat!("../../../../themes/hesbynett/", $path)))),*
         ];
     };
 }

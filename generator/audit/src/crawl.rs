@@ -129,8 +129,8 @@ mod tests {
             "sitemap.xml".to_owned(),
             b"<loc>https://a.no/</loc>".to_vec(),
         );
-        let server =
-            crate::http::Server::start(Arc::new(RwLock::new(files)), 0, None).expect("server");
+        let server = samtykke_serve::http::Server::start(Arc::new(RwLock::new(files)), 0, None)
+            .expect("server");
         let (status, body) = http_get(&format!("{}/sitemap.xml", server.url())).expect("get");
         assert_eq!(
             (status, body.as_slice()),
