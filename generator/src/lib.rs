@@ -17,5 +17,6 @@ pub mod model;
 pub mod output;
 pub mod render;
 pub mod serve;
+pub mod site_fs;
 pub mod validate;
 pub mod widget_config;
