@@ -14,5 +14,6 @@ pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod site_fs;
 pub mod validate;
 pub mod widget_config;

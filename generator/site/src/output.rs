@@ -81,22 +81,18 @@ pub fn write_atomically(out: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result
 }
 
 /// Every file below `dir`, keyed as [`write_atomically`] takes them: the inverse, for serving a
-/// built directory or copying a theme's static files.
+/// built directory. Read under `site_fs`'s rules (files inside `dir` only, no symlinked
+/// folders, regular files of at most [`crate::site_fs::STATIC_LIMIT`] bytes), with the same
+/// walker as the site's own files.
 pub fn read_tree(dir: &Path) -> io::Result<BTreeMap<String, Vec<u8>>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        for entry in std::fs::read_dir(&current)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(relative) = path.strip_prefix(dir) {
-                let key = relative.to_string_lossy().replace('\\', "/");
-                files.insert(key, std::fs::read(&path)?);
-            }
-        }
-    }
-    Ok(files)
+    let refused = |errors: Vec<crate::site_fs::FsError>| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        io::Error::other(lines.join("\n"))
+    };
+    let folder = crate::site_fs::Folder::new(dir, dir).map_err(|e| refused(vec![e]))?;
+    folder
+        .read_tree(dir, crate::site_fs::STATIC_LIMIT)
+        .map_err(refused)
 }
 
 fn write_tree(root: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<(), OutputError> {

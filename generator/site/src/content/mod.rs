@@ -1,13 +1,20 @@
 //! Reading `content/`: the files as the editor wrote them, parsed into their schemas.
 //!
 //! Nothing here checks how the files relate to each other; that is `validate`'s job.
+//!
+//! Files are read through [`site_fs`]: only regular files whose real location is inside
+//! `content/` (a symbolic link to a file inside `content/` is read like that file; one that
+//! leads out is an error that shows none of the target), symlinked folders are refused rather
+//! than followed, and each file is at most [`site_fs::TEXT_LIMIT`] bytes. Page file names are
+//! held to [`PAGE_NAME_RULE`], since they become URLs, paths in the output and sitemap entries.
 
 pub mod inventory;
 pub mod localized;
 pub mod page;
 pub mod site;
 
-use crate::diagnostics::{display_path, Diagnostic, Diagnostics, Source};
+use crate::diagnostics::{Diagnostic, Diagnostics, Source};
+use crate::site_fs::{self, Folder, FsError};
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 
@@ -45,13 +52,25 @@ impl PageFile {
 }
 
 /// Reads and parses every file under `content_dir`. `root` is what paths in messages are
-/// relative to. All errors are collected, so the editor sees them in one go.
+/// relative to. All errors are collected, so the editor sees them in one go. Files are read
+/// through [`site_fs`], so only regular files inside `content_dir` are read, each at most
+/// [`site_fs::TEXT_LIMIT`] bytes, and symlinked folders are refused.
 pub fn read(root: &Path, content_dir: &Path) -> Result<Content, Diagnostics> {
     let mut errors = Diagnostics::default();
-    let site = read_toml::<site::SiteFile>(root, &content_dir.join(SITE_FILE), &mut errors);
-    let inventory =
-        read_toml::<inventory::InventoryFile>(root, &content_dir.join(INVENTORY_FILE), &mut errors);
-    let pages = read_pages(root, content_dir, &mut errors);
+    let folder = match Folder::new(root, content_dir) {
+        Ok(folder) => folder,
+        Err(e) => {
+            errors.push(file_error(&e));
+            return Err(errors);
+        }
+    };
+    let site = read_toml::<site::SiteFile>(&folder, &content_dir.join(SITE_FILE), &mut errors);
+    let inventory = read_toml::<inventory::InventoryFile>(
+        &folder,
+        &content_dir.join(INVENTORY_FILE),
+        &mut errors,
+    );
+    let pages = read_pages(&folder, &mut errors);
     match (site, inventory) {
         (Some((site, site_source)), Some((inventory, inventory_source))) if errors.is_empty() => {
             Ok(Content {
@@ -67,28 +86,56 @@ pub fn read(root: &Path, content_dir: &Path) -> Result<Content, Diagnostics> {
     }
 }
 
-fn read_source(root: &Path, path: &Path, errors: &mut Diagnostics) -> Option<Source> {
-    let shown = display_path(root, path);
-    match std::fs::read_to_string(path) {
+/// A file that could not be read: the file is the position, and nothing of it is shown (it may
+/// be a link to a file outside the site).
+fn file_error(e: &FsError) -> Diagnostic {
+    let diagnostic = Diagnostic::new(&Source::new(e.path.clone(), ""), None, e.message());
+    match e.help() {
+        Some(help) => diagnostic.help(help),
+        None => diagnostic,
+    }
+}
+
+fn read_source(folder: &Folder, path: &Path, errors: &mut Diagnostics) -> Option<Source> {
+    let bytes = match folder.read(path, site_fs::TEXT_LIMIT) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            errors.push(file_error(&e));
+            return None;
+        }
+    };
+    let shown = folder.shown(path);
+    match String::from_utf8(bytes) {
         Ok(text) => Some(Source::new(shown, text)),
         Err(e) => {
-            let source = Source::new(shown, "");
-            errors.push(Diagnostic::new(
-                &source,
-                None,
-                format!("cannot read the file: {e}"),
-            ));
+            errors.push(not_utf8(shown, e));
             None
         }
     }
 }
 
+/// Points at the first byte that is not UTF-8. The excerpt shows the file with that byte as
+/// U+FFFD, which the span covers: the text before it is the file's own, byte for byte.
+fn not_utf8(shown: PathBuf, e: std::string::FromUtf8Error) -> Diagnostic {
+    let at = e.utf8_error().valid_up_to();
+    let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+    let (line, col) = crate::diagnostics::line_col(&text, at);
+    let source = Source::new(shown, text);
+    Diagnostic::new(
+        &source,
+        Some(at..at + char::REPLACEMENT_CHARACTER.len_utf8()),
+        format!("the file is not UTF-8: byte offset {at} (line {line}, column {col}) is not part of a UTF-8 character"),
+    )
+    .label("not UTF-8")
+    .help("save the file with the encoding UTF-8")
+}
+
 fn read_toml<T: DeserializeOwned>(
-    root: &Path,
+    folder: &Folder,
     path: &Path,
     errors: &mut Diagnostics,
 ) -> Option<(T, Source)> {
-    let source = read_source(root, path, errors)?;
+    let source = read_source(folder, path, errors)?;
     match parse_toml::<T>(&source, 0, &source.text) {
         Ok(value) => Some((value, source)),
         Err(e) => {
@@ -139,14 +186,21 @@ fn explain_toml_error(raw: &str) -> (String, Option<String>) {
     (raw.to_owned(), None)
 }
 
-fn read_pages(root: &Path, content_dir: &Path, errors: &mut Diagnostics) -> Vec<PageFile> {
-    let mut paths = Vec::new();
-    collect_markdown(content_dir, &mut paths, errors, root);
-    paths.sort();
+fn read_pages(folder: &Folder, errors: &mut Diagnostics) -> Vec<PageFile> {
+    let content_dir = folder.dir();
+    let (paths, refused) = folder.walk(content_dir, |p| p.extension().is_some_and(|e| e == "md"));
+    for e in &refused {
+        errors.push(file_error(e));
+    }
     paths
         .into_iter()
         .filter_map(|path| {
-            let source = read_source(root, &path, errors)?;
+            // A bad name is reported before reading: the name alone decides it.
+            if let Err(e) = page_name(content_dir, &path) {
+                errors.push(bad_name(Source::new(folder.shown(&path), ""), &e));
+                return None;
+            }
+            let source = read_source(folder, &path, errors)?;
             match parse_page(source, content_dir, &path) {
                 Ok(page) => Some(page),
                 Err(e) => {
@@ -158,27 +212,110 @@ fn read_pages(root: &Path, content_dir: &Path, errors: &mut Diagnostics) -> Vec<
         .collect()
 }
 
-fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Diagnostics, root: &Path) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => {
-            let source = Source::new(display_path(root, dir), "");
-            errors.push(Diagnostic::new(
-                &source,
-                None,
-                format!("cannot read the directory: {e}"),
-            ));
-            return;
-        }
+/// Why a page's file name is not one, and the name that would be.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BadName {
+    pub name: String,
+    pub suggestion: Option<String>,
+}
+
+/// The rule for page names, said once for every message.
+pub const PAGE_NAME_RULE: &str = "a page's file name, and each folder above it in content/, may hold only lowercase letters a-z, digits and `-`, and must start with a letter or a digit; a language goes before `.md` after one dot: `kontakt.en.md`";
+
+fn bad_name(source: Source, e: &BadName) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        &source,
+        None,
+        format!("`{}` is not a valid page name", printable(&e.name)),
+    )
+    .label(PAGE_NAME_RULE);
+    match &e.suggestion {
+        Some(name) => diagnostic.help(format!("rename the file to `{name}`")),
+        None => diagnostic,
+    }
+}
+
+/// A file name as a message may show it: control characters (which could move the cursor or
+/// recolour the terminal) written as escapes.
+fn printable(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The slug and language suffix of a page at `path` below `content_dir`:
+/// `tjenester/backup.en.md` → (`tjenester/backup`, `en`). Slugs become URLs, output paths and
+/// sitemap entries, so they are held to [`PAGE_NAME_RULE`]; whether the language is one the site
+/// has is `model`'s check, which knows the languages.
+pub fn page_name(content_dir: &Path, path: &Path) -> Result<(String, Option<String>), BadName> {
+    let relative = path.strip_prefix(content_dir).unwrap_or(path);
+    let shown = relative.to_string_lossy().replace('\\', "/");
+    let bad = |suggestion| BadName {
+        name: shown.clone(),
+        suggestion,
     };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_markdown(&path, out, errors, root);
-        } else if path.extension().is_some_and(|e| e == "md") {
-            out.push(path);
+    let Some(stem) = shown.strip_suffix(".md") else {
+        return Err(bad(None));
+    };
+    let (folders, file) = match stem.rsplit_once('/') {
+        Some((folders, file)) => (Some(folders), file),
+        None => (None, stem),
+    };
+    let (name, lang) = match file.split_once('.') {
+        Some((name, lang)) => (name, Some(lang)),
+        None => (file, None),
+    };
+    let slug = match folders {
+        Some(folders) => format!("{folders}/{name}"),
+        None => name.to_owned(),
+    };
+    let lang_ok = lang.is_none_or(|l| is_name_part(l) && !l.contains('.'));
+    if !lang_ok || !slug.split('/').all(is_name_part) {
+        let mut suggested: Vec<String> = slug.split('/').map(suggest_part).collect();
+        if suggested.iter().any(String::is_empty) {
+            return Err(bad(None));
+        }
+        let last = suggested.pop().unwrap_or_default();
+        suggested.push(match lang.map(suggest_part).filter(|l| !l.is_empty()) {
+            Some(lang) => format!("{last}.{lang}.md"),
+            None => format!("{last}.md"),
+        });
+        return Err(bad(Some(suggested.join("/"))));
+    }
+    Ok((slug, lang.map(str::to_owned)))
+}
+
+fn is_name_part(part: &str) -> bool {
+    part.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && part
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// `Vilkår og Priser` → `vilkar-og-priser`: the nearest name that follows the rule.
+fn suggest_part(part: &str) -> String {
+    let mut out = String::new();
+    for c in part.chars().flat_map(char::to_lowercase) {
+        match c {
+            'a'..='z' | '0'..='9' => out.push(c),
+            'æ' => out.push_str("ae"),
+            'ø' | 'ö' => out.push('o'),
+            'å' | 'ä' | 'á' | 'à' => out.push('a'),
+            'é' | 'è' | 'ê' => out.push('e'),
+            'ü' => out.push('u'),
+            _ if !out.is_empty() && !out.ends_with('-') => out.push('-'),
+            _ => {}
         }
     }
+    out.trim_end_matches('-').to_owned()
 }
 
 /// Splits a page into front matter and body. The slug is the path below `content_dir` without
@@ -188,13 +325,8 @@ pub fn parse_page(
     content_dir: &Path,
     path: &Path,
 ) -> Result<PageFile, Box<Diagnostic>> {
-    let relative = path.strip_prefix(content_dir).unwrap_or(path);
-    let stem = relative.with_extension("");
-    let stem = stem.to_string_lossy().replace('\\', "/");
-    let (slug, lang_suffix) = match stem.rsplit_once('.') {
-        Some((slug, lang)) if !lang.contains('/') => (slug.to_owned(), Some(lang.to_owned())),
-        _ => (stem.clone(), None),
-    };
+    let (slug, lang_suffix) =
+        page_name(content_dir, path).map_err(|e| Box::new(bad_name(source.clone(), &e)))?;
 
     let text = source.text.clone();
     let Some((front_start, front_end, body_start)) = split_front_matter(&text) else {

@@ -1,9 +1,9 @@
 //! Static files of the theme and the widget, renamed after their content so they can be cached
 //! forever.
 
+use crate::site_fs::{self, Folder, FsError};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// `style.css` → `style.3f2a9c1b0d.css`.
 pub fn fingerprinted(name: &str, bytes: &[u8]) -> String {
@@ -34,12 +34,16 @@ impl Assets {
     }
 
     /// Copies the theme's `static/`: CSS and JS fingerprinted, anything else (images, icons)
-    /// under its own name.
-    pub fn add_theme_static(&mut self, dir: &Path) -> std::io::Result<()> {
-        if !dir.is_dir() {
+    /// under its own name. Read under `site_fs`'s rules: a link out of the theme, a symlinked
+    /// folder, a special file or a file over [`site_fs::STATIC_LIMIT`] fails the build, so
+    /// nothing from outside the theme reaches the output.
+    pub fn add_theme_static(&mut self, theme: &Folder) -> Result<(), Vec<FsError>> {
+        let dir = theme.dir().join("static");
+        // A theme without static files has none to copy.
+        if std::fs::symlink_metadata(&dir).is_err() {
             return Ok(());
         }
-        for (relative, bytes) in crate::output::read_tree(dir)? {
+        for (relative, bytes) in theme.read_tree(&dir, site_fs::STATIC_LIMIT)? {
             if relative.ends_with(".css") || relative.ends_with(".js") {
                 self.add_fingerprinted(&relative, bytes);
             } else {

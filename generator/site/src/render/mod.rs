@@ -8,6 +8,7 @@ pub mod csp;
 
 use crate::markdown::placeholder;
 use crate::model::{Page, Site};
+use crate::site_fs::{self, Folder, FsError};
 use crate::widget_config;
 use context::{LanguageContext, PageView, TranslationView};
 use serde::Serialize;
@@ -74,11 +75,53 @@ fn template_error(what: &str, e: &tera::Error) -> RenderError {
     RenderError::Template(message)
 }
 
-/// Loads the theme's templates.
+/// The theme's folder, which its templates and static files are read from (see `site_fs`).
+fn theme_folder(site: &Site) -> Result<Folder, RenderError> {
+    Folder::new(&site.root, &site.theme_dir).map_err(|e| theme_error("templates", &[e]))
+}
+
+fn theme_error(what: &str, errors: &[FsError]) -> RenderError {
+    let mut message = format!("cannot use the theme's {what}:");
+    for e in errors {
+        message.push_str(&format!("\n  {e}"));
+    }
+    RenderError::Template(message)
+}
+
+/// Loads the theme's templates: every `templates/**/*.html`, read under `site_fs`'s rules.
 pub fn load_templates(site: &Site) -> Result<Tera, RenderError> {
-    let glob = format!("{}/templates/**/*.html", site.theme_dir.display());
-    let mut tera =
-        Tera::new(&glob).map_err(|e| template_error("cannot load the theme's templates", &e))?;
+    let theme = theme_folder(site)?;
+    let dir = site.theme_dir.join("templates");
+    let (paths, mut refused) = theme.walk(&dir, |p| p.extension().is_some_and(|e| e == "html"));
+    let mut sources = Vec::with_capacity(paths.len());
+    for path in paths {
+        match theme.read(&path, site_fs::TEXT_LIMIT) {
+            Ok(bytes) => {
+                let name = path
+                    .strip_prefix(&dir)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                match String::from_utf8(bytes) {
+                    Ok(text) => sources.push((name, text)),
+                    Err(e) => refused.push(FsError {
+                        path: theme.shown(&path),
+                        problem: site_fs::Problem::Io(std::io::Error::other(format!(
+                            "the template is not UTF-8 from byte offset {}",
+                            e.utf8_error().valid_up_to()
+                        ))),
+                    }),
+                }
+            }
+            Err(e) => refused.push(e),
+        }
+    }
+    if !refused.is_empty() {
+        return Err(theme_error("templates", &refused));
+    }
+    let mut tera = Tera::default();
+    tera.add_raw_templates(sources)
+        .map_err(|e| template_error("cannot load the theme's templates", &e))?;
     tera.autoescape_on(vec![".html"]);
     tera.set_escape_fn(escape_html);
     Ok(tera)
@@ -137,10 +180,9 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
         .to_owned();
 
     let mut assets = assets::Assets::default();
-    let static_dir = site.theme_dir.join("static");
     assets
-        .add_theme_static(&static_dir)
-        .map_err(|e| RenderError::Io(static_dir.clone(), e))?;
+        .add_theme_static(&theme_folder(site)?)
+        .map_err(|e| theme_error("static files", &e))?;
     let css_url = assets.urls.get("style.css").cloned().unwrap_or_default();
 
     let mut policy = csp::Policy::default();
@@ -300,10 +342,9 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
         "sitemap.xml".to_owned(),
         sitemap(site, &base_url).into_bytes(),
     );
-    rendered.files.insert(
-        "robots.txt".to_owned(),
-        format!("User-agent: *\nAllow: /\n\nSitemap: {base_url}/sitemap.xml\n").into_bytes(),
-    );
+    rendered
+        .files
+        .insert("robots.txt".to_owned(), robots(&base_url).into_bytes());
     rendered
         .files
         .insert("_headers".to_owned(), headers(&policy).into_bytes());
@@ -397,18 +438,22 @@ pub fn output_path(url: &str) -> String {
     format!("{}index.html", url.trim_start_matches('/'))
 }
 
+/// The sitemap. Every value is escaped with [`xml_text`], so no URL, however odd its
+/// `base_url` or path, can end an element or attribute early.
 fn sitemap(site: &Site, base_url: &str) -> String {
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
     );
     for page in &site.pages {
-        xml.push_str(&format!("  <url>\n    <loc>{base_url}{}</loc>\n", page.url));
+        let loc = xml_text(&format!("{base_url}{}", page.url));
+        xml.push_str(&format!("  <url>\n    <loc>{loc}</loc>\n"));
         let translations: Vec<&Page> = site.translations(page).collect();
         if translations.len() > 1 {
             for t in translations {
                 xml.push_str(&format!(
-                    "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{base_url}{}\"/>\n",
-                    t.lang, t.url
+                    "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>\n",
+                    xml_text(&t.lang),
+                    xml_text(&format!("{base_url}{}", t.url))
                 ));
             }
         }
@@ -416,6 +461,45 @@ fn sitemap(site: &Site, base_url: &str) -> String {
     }
     xml.push_str("</urlset>\n");
     xml
+}
+
+/// `robots.txt`, pointing at the sitemap. A line break in `base_url` would start a rule of its
+/// own, so control characters are percent-encoded as in [`xml_text`].
+fn robots(base_url: &str) -> String {
+    let mut url = String::with_capacity(base_url.len() + 12);
+    for c in format!("{base_url}/sitemap.xml").chars() {
+        push_url_char(&mut url, c);
+    }
+    format!("User-agent: *\nAllow: /\n\nSitemap: {url}\n")
+}
+
+/// A URL as XML text or a quoted attribute value (either quote). The five markup characters
+/// become entities; characters XML 1.0 cannot hold even as a reference (C0 controls, U+FFFE,
+/// U+FFFF) and the other controls are percent-encoded, which is what they must be in a URL.
+pub fn xml_text(url: &str) -> String {
+    let mut out = String::with_capacity(url.len() + url.len() / 8);
+    for c in url.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            _ => push_url_char(&mut out, c),
+        }
+    }
+    out
+}
+
+fn push_url_char(out: &mut String, c: char) {
+    if c.is_control() || c == '\u{fffe}' || c == '\u{ffff}' {
+        let mut buffer = [0u8; 4];
+        for byte in c.encode_utf8(&mut buffer).bytes() {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    } else {
+        out.push(c);
+    }
 }
 
 /// Security headers for hosts that read a `_headers` file (Netlify, Cloudflare Pages).
