@@ -4,9 +4,10 @@
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor::WriteColor, Config};
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A source file an error can point into.
 #[derive(Debug, Clone)]
@@ -14,6 +15,9 @@ pub struct Source {
     /// As shown to the editor: relative to the site's root where possible.
     pub path: PathBuf,
     pub text: Arc<str>,
+    /// Where each line starts, computed on the first error and shared by every clone, so a
+    /// file with thousands of errors is scanned once, not once per error.
+    line_starts: Arc<OnceLock<Vec<usize>>>,
 }
 
 impl Source {
@@ -21,7 +25,37 @@ impl Source {
         Source {
             path: path.into(),
             text: text.into(),
+            line_starts: Arc::default(),
         }
+    }
+
+    /// 1-based line and column (in characters) of byte `offset`, as [`line_col`] counts them.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let text = &*self.text;
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let line_start = starts.get(line - 1).copied().unwrap_or(0);
+        let col = text[line_start..offset].chars().count() + 1;
+        (line, col)
+    }
+
+    /// `span` moved inside the text: ends clamped to its length and to character boundaries,
+    /// never reversed, and an empty span at the very end moved onto the last character, so it
+    /// points at a line the file has.
+    pub fn clamp(&self, span: Range<usize>) -> Range<usize> {
+        let text = &*self.text;
+        let len = text.len();
+        let mut start = floor_char_boundary(text, span.start.min(len));
+        let end = ceil_char_boundary(text, span.end.min(len).max(start));
+        if start == len && end == len && len > 0 {
+            start = floor_char_boundary(text, len - 1);
+        }
+        start..end
     }
 }
 
@@ -43,7 +77,7 @@ impl Diagnostic {
     pub fn new(source: &Source, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
         Diagnostic {
             source: source.clone(),
-            span,
+            span: span.map(|span| source.clamp(span)),
             message: message.into(),
             label: String::new(),
             related: None,
@@ -62,13 +96,14 @@ impl Diagnostic {
     }
 
     pub fn related(mut self, span: Range<usize>, label: impl Into<String>) -> Self {
-        self.related = Some((span, label.into()));
+        self.related = Some((self.source.clamp(span), label.into()));
         self
     }
 
     /// 1-based line and column (in characters) of the start of the span.
     pub fn line_col(&self) -> (usize, usize) {
-        line_col(&self.source.text, self.span.as_ref().map_or(0, |s| s.start))
+        self.source
+            .line_col(self.span.as_ref().map_or(0, |s| s.start))
     }
 
     /// `path:line:col: message`, the form editors' tools and tests match on.
@@ -97,6 +132,13 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     while !text.is_char_boundary(i) {
         i -= 1;
+    }
+    i
+}
+
+fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i += 1;
     }
     i
 }
@@ -134,12 +176,16 @@ impl Diagnostics {
     /// Writes every diagnostic with its source excerpt, as rustc does.
     pub fn emit(&self, out: &mut dyn WriteColor) -> std::io::Result<()> {
         let config = Config::default();
+        // Each file once: codespan indexes a file's lines when it is added.
+        let mut files = SimpleFiles::new();
+        let mut ids: HashMap<(*const u8, &Path), usize> = HashMap::new();
         for diagnostic in &self.0 {
-            let mut files = SimpleFiles::new();
-            let id = files.add(
-                diagnostic.source.path.display().to_string(),
-                diagnostic.source.text.clone(),
-            );
+            let source = &diagnostic.source;
+            let id = *ids
+                .entry((source.text.as_ptr(), source.path.as_path()))
+                .or_insert_with(|| {
+                    files.add(source.path.display().to_string(), source.text.clone())
+                });
             let mut labels = Vec::new();
             if let Some(span) = &diagnostic.span {
                 labels.push(Label::primary(id, span.clone()).with_message(&diagnostic.label));

@@ -40,8 +40,11 @@ pub struct Context<'a> {
     pub default_lang: &'a str,
 }
 
+/// What every placeholder starts with; its number and `-->` follow.
+pub const PLACEHOLDER_PREFIX: &str = "<!--samtykke-shortcode-";
+
 pub fn placeholder(index: usize) -> String {
-    format!("<!--samtykke-shortcode-{index}-->")
+    format!("{PLACEHOLDER_PREFIX}{index}-->")
 }
 
 /// Turns the body at `body_start..` of `source` into HTML, reporting broken links and
@@ -52,8 +55,11 @@ pub fn prepare(
     cx: &Context,
     errors: &mut Diagnostics,
 ) -> Prepared {
-    let body = &source.text[body_start..];
-    let (markdown, shortcodes) = extract_shortcodes(source, body_start, cx, errors);
+    let Extracted {
+        markdown,
+        shortcodes,
+        offsets,
+    } = extract_shortcodes(source, body_start, cx, errors);
 
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
@@ -65,7 +71,10 @@ pub fn prepare(
 
     let mut out_events = Vec::with_capacity(events.len());
     let mut anchors = Vec::new();
-    let mut used_ids: HashSet<String> = HashSet::new();
+    let mut ids = UniqueIds::default();
+    // Sorted once per page, and only if a link is broken, for the list in the error.
+    let mut known_pages: Option<Vec<&str>> = None;
+    let mut known_urls: Option<Vec<&str>> = None;
     let mut i = 0;
     while i < events.len() {
         let (event, range) = &events[i];
@@ -76,14 +85,15 @@ pub fn prepare(
                 title,
                 id,
             }) => {
-                // Offsets into `markdown` equal offsets into `body`: shortcode lines are
-                // replaced by placeholders of the same length.
-                let at = body_start + range.start;
                 let dest = resolve_link(
                     dest_url,
                     source,
-                    at..body_start + range.end.min(body.len()),
+                    offsets.range(range),
                     cx,
+                    &mut Known {
+                        pages: &mut known_pages,
+                        urls: &mut known_urls,
+                    },
                     errors,
                 );
                 out_events.push(Event::Start(Tag::Link {
@@ -114,7 +124,7 @@ pub fn prepare(
                 let base = id
                     .as_ref()
                     .map_or_else(|| slugify(&text), |id| id.to_string());
-                let unique = unique_id(&base, &mut used_ids);
+                let unique = ids.claim(base);
                 if *level != HeadingLevel::H1 {
                     anchors.push(unique.clone());
                 }
@@ -139,11 +149,24 @@ pub fn prepare(
     }
 }
 
-fn resolve_link<'a>(
+/// The sorted lists a broken link's error shows, built on the first broken link of a page.
+struct Known<'k, 'c> {
+    pages: &'k mut Option<Vec<&'c str>>,
+    urls: &'k mut Option<Vec<&'c str>>,
+}
+
+fn sorted<'c>(keys: impl Iterator<Item = &'c String>) -> Vec<&'c str> {
+    let mut all: Vec<&str> = keys.map(String::as_str).collect();
+    all.sort_unstable();
+    all
+}
+
+fn resolve_link<'a, 'c>(
     dest: &CowStr<'a>,
     source: &Source,
     span: Range<usize>,
-    cx: &Context,
+    cx: &Context<'c>,
+    known: &mut Known<'_, 'c>,
     errors: &mut Diagnostics,
 ) -> CowStr<'a> {
     if let Some(target) = dest.strip_prefix("@/") {
@@ -167,14 +190,13 @@ fn resolve_link<'a>(
                 None => CowStr::from(url.clone()),
             },
             None => {
-                let mut known: Vec<&str> = cx.pages.keys().map(String::as_str).collect();
-                known.sort_unstable();
+                let known = known.pages.get_or_insert_with(|| sorted(cx.pages.keys()));
                 errors.push(not_one_of(
                     source,
                     Some(span),
                     format!("link to a page that does not exist: `@/{path}`"),
                     path,
-                    known,
+                    known.iter().copied(),
                     None,
                 ));
                 dest.clone()
@@ -185,14 +207,13 @@ fn resolve_link<'a>(
         let path = dest.split(['#', '?']).next().unwrap_or("");
         let looks_like_page = !path.rsplit('/').next().unwrap_or("").contains('.');
         if looks_like_page && !cx.urls.contains(path) {
-            let mut known: Vec<&str> = cx.urls.iter().map(String::as_str).collect();
-            known.sort_unstable();
+            let known = known.urls.get_or_insert_with(|| sorted(cx.urls.iter()));
             errors.push(not_one_of(
                 source,
                 Some(span),
                 format!("link to a page that does not exist: `{path}`"),
                 path,
-                known,
+                known.iter().copied(),
                 Some("link to a page as [text](@/page.md) and the generator checks it".to_owned()),
             ));
         }
@@ -200,17 +221,79 @@ fn resolve_link<'a>(
     dest.clone()
 }
 
-/// Replaces each shortcode line with a placeholder comment padded to the same length, so byte
-/// offsets in the result still point into the original body.
+/// Where each stretch of the rewritten Markdown came from in the page's source. The rewrite
+/// changes lengths (a placeholder is rarely as long as the line it replaces), so every offset
+/// pulldown-cmark reports is mapped back through this before it reaches a diagnostic.
+#[derive(Debug, Default)]
+pub struct OffsetMap {
+    /// In order of `out`: the rewritten text from `out` on is the source from `src` on
+    /// (`verbatim`), or stands for the source line starting at `src` (a placeholder).
+    segments: Vec<Segment>,
+    /// Length of the whole source, the bound of the last stretch.
+    source_len: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    out: usize,
+    src: usize,
+    verbatim: bool,
+}
+
+impl OffsetMap {
+    fn push(&mut self, out: usize, src: usize, verbatim: bool) {
+        self.segments.push(Segment { out, src, verbatim });
+    }
+
+    /// The source offset of rewritten offset `at`, never past the stretch it came from.
+    pub fn offset(&self, at: usize) -> usize {
+        let i = self.segments.partition_point(|s| s.out <= at);
+        let Some(segment) = i.checked_sub(1).and_then(|i| self.segments.get(i)) else {
+            return 0;
+        };
+        if !segment.verbatim {
+            return segment.src;
+        }
+        let end = self
+            .segments
+            .get(i)
+            .map_or(self.source_len, |next| next.src);
+        (segment.src + (at - segment.out)).min(end)
+    }
+
+    /// A rewritten range mapped to the source; never reversed.
+    pub fn range(&self, range: &Range<usize>) -> Range<usize> {
+        let start = self.offset(range.start);
+        let end = self.offset(range.end).max(start);
+        start..end
+    }
+}
+
+struct Extracted {
+    markdown: String,
+    shortcodes: Vec<ShortcodeCall>,
+    offsets: OffsetMap,
+}
+
+/// Replaces each shortcode line with a placeholder comment in a block of its own, and records
+/// how offsets in the result map back to the source.
 fn extract_shortcodes(
     source: &Source,
     body_start: usize,
     cx: &Context,
     errors: &mut Diagnostics,
-) -> (String, Vec<ShortcodeCall>) {
+) -> Extracted {
     let body = &source.text[body_start..];
     let mut out = String::with_capacity(body.len());
     let mut calls = Vec::new();
+    let mut offsets = OffsetMap {
+        segments: vec![Segment {
+            out: 0,
+            src: body_start,
+            verbatim: true,
+        }],
+        source_len: source.text.len(),
+    };
     let mut fence: Option<&str> = None;
     let mut at = 0;
     for line in body.split_inclusive('\n') {
@@ -229,7 +312,7 @@ fn extract_shortcodes(
             out.push_str(line);
             continue;
         }
-        if !(trimmed.starts_with("{{") && trimmed.ends_with("}}")) {
+        if !(trimmed.len() >= 4 && trimmed.starts_with("{{") && trimmed.ends_with("}}")) {
             out.push_str(line);
             continue;
         }
@@ -264,16 +347,13 @@ fn extract_shortcodes(
                     }
                 }
                 if ok {
-                    let marker = placeholder(calls.len());
+                    offsets.push(out.len(), body_start + line_start, false);
                     calls.push(ShortcodeCall { name, args, span });
                     // Blank lines around the comment make it an HTML block of its own.
                     out.push('\n');
-                    out.push_str(&marker);
-                    out.push('\n');
-                    let used = marker.len() + 2;
-                    let pad = line.len().saturating_sub(used);
-                    out.extend(std::iter::repeat_n(' ', pad.saturating_sub(1)));
-                    out.push('\n');
+                    out.push_str(&placeholder(calls.len() - 1));
+                    out.push_str("\n\n");
+                    offsets.push(out.len(), body_start + at, true);
                 } else {
                     out.push_str(line);
                 }
@@ -289,7 +369,11 @@ fn extract_shortcodes(
             }
         }
     }
-    (out, calls)
+    Extracted {
+        markdown: out,
+        shortcodes: calls,
+        offsets,
+    }
 }
 
 type ShortcodeError = (usize, &'static str);
@@ -378,14 +462,28 @@ pub fn slugify(text: &str) -> String {
     out
 }
 
-fn unique_id(base: &str, used: &mut HashSet<String>) -> String {
-    let mut candidate = base.to_owned();
-    let mut n = 1;
-    while !used.insert(candidate.clone()) {
-        n += 1;
-        candidate = format!("{base}-{n}");
+/// Heading ids handed out on one page: the first `x`, then `x-2`, `x-3`… Each base remembers
+/// the last number it gave, so a page of thousands of equal headings stays linear.
+#[derive(Default)]
+struct UniqueIds {
+    used: HashSet<String>,
+    last: HashMap<String, usize>,
+}
+
+impl UniqueIds {
+    fn claim(&mut self, base: String) -> String {
+        if self.used.insert(base.clone()) {
+            return base;
+        }
+        let n = self.last.entry(base.clone()).or_insert(1);
+        loop {
+            *n += 1;
+            let candidate = format!("{base}-{n}");
+            if self.used.insert(candidate.clone()) {
+                return candidate;
+            }
+        }
     }
-    candidate
 }
 
 #[cfg(test)]

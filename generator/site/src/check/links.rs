@@ -5,7 +5,7 @@
 use super::finding::Finding;
 use super::Cx;
 use crate::model::Page;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Every `id="…"` in `html`.
 pub fn ids(html: &str) -> BTreeSet<&str> {
@@ -51,13 +51,20 @@ fn target<'a>(cx: &Cx<'a>, from: &'a Page, dest: &str) -> Option<(&'a Page, Stri
 }
 
 pub fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    // Each target page's ids are read once: per link, a page of many links to its own
+    // sections would be read once per link.
+    let mut ids_of: HashMap<&str, BTreeSet<String>> = HashMap::new();
     for (page, doc) in cx.site.pages.iter().zip(&cx.docs) {
         for link in &doc.links {
             let Some((target, anchor)) = target(cx, page, &link.dest) else {
                 continue;
             };
-            let html = cx.html_of(target);
-            let known = ids(&html);
+            let known = ids_of.entry(target.url.as_str()).or_insert_with(|| {
+                ids(&cx.html_of(target))
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect()
+            });
             if known.contains(anchor.as_str()) {
                 continue;
             }

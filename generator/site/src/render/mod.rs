@@ -6,13 +6,14 @@ pub mod assets;
 pub mod context;
 pub mod csp;
 
-use crate::markdown::placeholder;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::markdown::PLACEHOLDER_PREFIX;
 use crate::model::{Page, Site};
 use crate::site_fs::{self, Folder, FsError};
 use crate::widget_config;
 use context::{LanguageContext, PageView, TranslationView};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use tera::Tera;
 
 /// The compiled widget: wasm-bindgen's JS glue and the WASM module.
@@ -50,6 +51,8 @@ impl Rendered {
 #[derive(Debug)]
 pub enum RenderError {
     Template(String),
+    /// A page asks for something the theme does not have, such as a template.
+    Content(Diagnostics),
     Io(std::path::PathBuf, std::io::Error),
 }
 
@@ -57,6 +60,7 @@ impl std::fmt::Display for RenderError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RenderError::Template(message) => write!(f, "{message}"),
+            RenderError::Content(errors) => write!(f, "{}", errors.to_plain_string()),
             RenderError::Io(path, e) => write!(f, "{}: {e}", path.display()),
         }
     }
@@ -172,6 +176,7 @@ struct PageContext<'a> {
 
 pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
     let tera = load_templates(site)?;
+    let templates: HashSet<&str> = tera.get_template_names().collect();
     let base_url = options
         .base_url
         .as_deref()
@@ -287,6 +292,9 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
             .template
             .as_ref()
             .map_or("page.html", |t| t.get_ref().as_str());
+        if !templates.contains(template) {
+            return Err(missing_template(site, page, template, &templates));
+        }
         let cx = PageContext {
             language,
             page: &view,
@@ -332,6 +340,12 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
             head: &head,
             gated_scripts: &gated_scripts,
         };
+        if !templates.contains("404.html") {
+            return Err(RenderError::Template(format!(
+                "the theme has no template `404.html`: expected {}",
+                site.theme_dir.join("templates").join("404.html").display()
+            )));
+        }
         let html = render_template(&tera, "404.html", &cx, "404.html")?;
         rendered
             .files
@@ -350,6 +364,54 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
         .insert("_headers".to_owned(), headers(&policy).into_bytes());
     rendered.files.append(&mut assets.files);
     Ok(rendered)
+}
+
+/// A page's template that the theme lacks: at the page's `template = …` when it has one.
+fn missing_template(
+    site: &Site,
+    page: &Page,
+    template: &str,
+    templates: &HashSet<&str>,
+) -> RenderError {
+    let expected = site.theme_dir.join("templates").join(template);
+    let mut known: Vec<&str> = templates
+        .iter()
+        .copied()
+        .filter(|t| !t.starts_with("shortcodes/"))
+        .collect();
+    known.sort_unstable();
+    let (list, hint) = crate::validate::expected_one_of(template, known);
+    let source = &page.file.source;
+    let diagnostic = match &page.file.front.template {
+        Some(asked) => Diagnostic::new(
+            source,
+            Some(in_front_matter(&source.text, asked.span())),
+            format!("the theme has no template `{template}`"),
+        )
+        .label(list),
+        None => Diagnostic::new(
+            source,
+            None,
+            format!(
+                "the theme has no template `{template}`, which pages without `template = …` use"
+            ),
+        ),
+    };
+    let help = match hint {
+        Some(hint) => format!("{hint} (looked for {})", expected.display()),
+        None => format!("add {} to the theme", expected.display()),
+    };
+    let mut errors = Diagnostics::default();
+    errors.push(diagnostic.help(help));
+    RenderError::Content(errors)
+}
+
+/// A span of the front matter's TOML (which starts after the optional BOM and the `+++` line)
+/// as a span of the whole file.
+fn in_front_matter(text: &str, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let offset = text[bom..].find('\n').map_or(0, |i| bom + i + 1);
+    span.start + offset..span.end + offset
 }
 
 fn render_template<T: Serialize>(
@@ -389,13 +451,13 @@ fn page_view(
             })
             .collect(),
     };
-    let mut content = page.body.html.clone();
     if page.body.shortcodes.is_empty() {
-        view.content = content;
+        view.content = page.body.html.clone();
         return Ok(view);
     }
-    // Serialised once per page; each shortcode adds its arguments to a copy.
-    let base = tera::Context::from_serialize(PageContext {
+    // Serialised once per page. Each shortcode's arguments are set on it for its render and
+    // then taken back: a copy per shortcode would copy the whole inventory each time.
+    let mut context = tera::Context::from_serialize(PageContext {
         language,
         page: &view,
         nav: Vec::new(),
@@ -403,34 +465,84 @@ fn page_view(
         gated_scripts,
     })
     .map_err(|e| template_error("cannot build a shortcode's context", &e))?;
-    for (index, call) in page.body.shortcodes.iter().enumerate() {
-        let mut context = base.clone();
+    let mut expanded = Vec::with_capacity(page.body.shortcodes.len());
+    for call in &page.body.shortcodes {
+        let mut shadowed = Vec::with_capacity(call.args.len());
         for (key, value) in &call.args {
-            if key == "category" {
-                if let Some(category) = language.consent.categories.iter().find(|c| &c.id == value)
-                {
-                    context.insert("category", category);
-                    continue;
+            shadowed.push((key.as_str(), context.remove(key)));
+            let category = (key == "category")
+                .then(|| language.consent.categories.iter().find(|c| &c.id == value))
+                .flatten();
+            match category {
+                Some(category) => context.insert(key.as_str(), category),
+                None => context.insert(key.as_str(), value),
+            }
+        }
+        let rendered = render_shortcode(tera, &context, page, call);
+        for (key, old) in shadowed.into_iter().rev() {
+            match old {
+                Some(old) => context.insert(key, &old),
+                None => {
+                    context.remove(key);
                 }
             }
-            context.insert(key.as_str(), value);
         }
-        let template = format!("shortcodes/{}.html", call.name);
-        let (line, col) = crate::diagnostics::line_col(&page.file.source.text, call.span.start);
-        let html = tera.render(&template, &context).map_err(|e| {
-            template_error(
-                &format!(
-                    "{}:{line}:{col}: cannot render shortcode `{}`",
-                    page.file.source.path.display(),
-                    call.name
-                ),
-                &e,
-            )
-        })?;
-        content = content.replacen(&placeholder(index), &html, 1);
+        expanded.push(rendered?);
     }
-    view.content = content;
+    view.content = fill_placeholders(&page.body.html, &expanded);
     Ok(view)
+}
+
+fn render_shortcode(
+    tera: &Tera,
+    context: &tera::Context,
+    page: &Page,
+    call: &crate::markdown::ShortcodeCall,
+) -> Result<String, RenderError> {
+    let template = format!("shortcodes/{}.html", call.name);
+    tera.render(&template, context).map_err(|e| {
+        // Only on error: counting lines for every call would make a page quadratic.
+        let (line, col) = page.file.source.line_col(call.span.start);
+        template_error(
+            &format!(
+                "{}:{line}:{col}: cannot render shortcode `{}`",
+                page.file.source.path.display(),
+                call.name
+            ),
+            &e,
+        )
+    })
+}
+
+/// `html` with each shortcode's placeholder replaced by its output, in one pass over `html`
+/// (a `replacen` per shortcode rescans and copies the page each time).
+fn fill_placeholders(html: &str, expanded: &[String]) -> String {
+    let prefix = PLACEHOLDER_PREFIX;
+    let mut out =
+        String::with_capacity(html.len() + expanded.iter().map(String::len).sum::<usize>());
+    let mut filled = vec![false; expanded.len()];
+    let mut rest = html;
+    while let Some(at) = rest.find(prefix) {
+        let after = &rest[at + prefix.len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let index = after[..digits].parse::<usize>().ok();
+        let closed = after[digits..].starts_with("-->");
+        match index.filter(|&i| closed && filled.get(i) == Some(&false)) {
+            Some(i) => {
+                out.push_str(&rest[..at]);
+                out.push_str(&expanded[i]);
+                filled[i] = true;
+                rest = &after[digits + 3..];
+            }
+            None => {
+                // Not one of ours (or already filled): keep it as written.
+                out.push_str(&rest[..at + prefix.len()]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `/` → `index.html`, `/kontakt/` → `kontakt/index.html`.
@@ -508,4 +620,30 @@ fn headers(policy: &csp::Policy) -> String {
         "/*\n  Content-Security-Policy: {}\n  X-Content-Type-Options: nosniff\n  Referrer-Policy: strict-origin-when-cross-origin\n  Permissions-Policy: interest-cohort=()\n\n/*.wasm\n  Content-Type: application/wasm\n  Cache-Control: public, max-age=31536000, immutable\n\n/*.css\n  Cache-Control: public, max-age=31536000, immutable\n\n/*.js\n  Cache-Control: public, max-age=31536000, immutable\n",
         policy.header()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::placeholder;
+
+    #[test]
+    fn placeholders_are_filled_once_each_in_one_pass() {
+        let html = format!(
+            "<p>a</p>\n{}\n<p>b</p>{}{}<!--samtykke-shortcode-x-->{}",
+            placeholder(0),
+            placeholder(1),
+            placeholder(0),
+            placeholder(7)
+        );
+        let filled = fill_placeholders(&html, &["<i>0</i>".to_owned(), "<b>1</b>".to_owned()]);
+        assert_eq!(
+            filled,
+            format!(
+                "<p>a</p>\n<i>0</i>\n<p>b</p><b>1</b>{}<!--samtykke-shortcode-x-->{}",
+                placeholder(0),
+                placeholder(7)
+            )
+        );
+    }
 }
