@@ -5,9 +5,9 @@
 mod common;
 
 use proptest::prelude::*;
-use samtykke::content::parse_page;
-use samtykke::diagnostics::{Diagnostic, Diagnostics, Source};
-use samtykke::markdown::{self, Prepared};
+use samtykke_site::content::parse_page;
+use samtykke_site::diagnostics::{Diagnostic, Diagnostics, Source};
+use samtykke_site::markdown::{self, Prepared};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -215,7 +215,7 @@ fn the_whole_loader_reports_the_reproduction_at_the_link() {
     let body = format!("{CONTACT}\n[x](@/n.md)\n\n{CONTACT}\n{CONTACT}\n{CONTACT}\n");
     let page = format!("+++\ntitle = \"S\"\ndescription = \"D\"\n+++\n{body}");
     let dir = common::site_with(&[("content/side.md", &page)]);
-    let errors = match samtykke::model::load(dir.path()) {
+    let errors = match samtykke_site::model::load(dir.path()) {
         Ok(_) => panic!("a link to a missing page must fail the load"),
         Err(errors) => errors,
     };
@@ -350,8 +350,8 @@ proptest! {
 fn a_template_the_theme_lacks_is_an_error_at_the_page_naming_the_file() {
     let page = "+++\ntitle = \"S\"\ndescription = \"D\"\ntemplate = \"fancy.html\"\n+++\nTekst.\n";
     let dir = common::site_with(&[("content/side.md", page)]);
-    let site = samtykke::model::load(dir.path()).expect("the content itself is valid");
-    let error = samtykke::render::render(&site, &Default::default())
+    let site = samtykke_site::model::load(dir.path()).expect("the content itself is valid");
+    let error = samtykke_site::render::render(&site, &Default::default())
         .expect_err("a missing template must fail the build")
         .to_string();
     assert!(error.contains("no template `fancy.html`"), "{error}");
@@ -368,8 +368,8 @@ fn a_template_the_theme_lacks_is_an_error_at_the_page_naming_the_file() {
     let dir = common::site_with(&[]);
     std::fs::remove_file(dir.path().join("themes/hesbynett/templates/page.html"))
         .expect("remove page.html");
-    let site = samtykke::model::load(dir.path()).expect("the content itself is valid");
-    let error = samtykke::render::render(&site, &Default::default())
+    let site = samtykke_site::model::load(dir.path()).expect("the content itself is valid");
+    let error = samtykke_site::render::render(&site, &Default::default())
         .expect_err("a missing page.html must fail the build")
         .to_string();
     assert!(error.contains("no template `page.html`"), "{error}");

@@ -63,15 +63,15 @@ fn site(case: &Case, n: usize) -> tempfile::TempDir {
 /// writing files.
 fn build_once(case: &Case, root: &std::path::Path) -> Duration {
     let start = Instant::now();
-    match samtykke::model::load(root) {
+    match samtykke_site::model::load(root) {
         Ok(site) => {
             assert!(!case.errors, "{}: expected errors", case.name);
-            let rendered = samtykke::render::render(&site, &Default::default())
+            let rendered = samtykke_site::render::render(&site, &Default::default())
                 .unwrap_or_else(|e| panic!("{}: {e}", case.name));
             assert!(rendered.files.contains_key("stor/index.html"));
             if case.check {
                 let report =
-                    samtykke::check::check(root).unwrap_or_else(|e| panic!("{}: {e}", case.name));
+                    samtykke_site::check::check(root).unwrap_or_else(|e| panic!("{}: {e}", case.name));
                 assert!(
                     report.of("link").is_empty(),
                     "{}: broken anchors",
