@@ -191,32 +191,34 @@ fn idle_clients_cannot_take_every_connection() {
     let host = format!("Host: {addr}");
 
     // Slow clients that began a request and stopped.
-    let mut idle: Vec<TcpStream> = (0..7)
-        .map(|_| {
-            let mut s = connect(addr);
-            write!(s, "GET / HTTP/1.1\r\n").expect("send");
-            s
-        })
-        .collect();
+    let slow_client = || {
+        let mut s = connect(addr);
+        write!(s, "GET / HTTP/1.1\r\n").expect("send");
+        s
+    };
+    let mut idle: Vec<TcpStream> = (0..7).map(|_| slow_client()).collect();
     // One slot is left: a real request still gets its page.
     eventually("a request beside 7 slow clients", || {
         ask(addr, &format!("GET / HTTP/1.1\r\n{host}")) == 200
     });
 
-    // The eighth slow client fills the server: the next connection is told so, at once.
-    let mut eighth = connect(addr);
-    write!(eighth, "GET / HTTP/1.1\r\n").expect("send");
-    idle.push(eighth);
+    // More slow clients fill the server (a finished request gives its slot back a moment after
+    // its answer, so they are added until it is full): the next connection is told so.
     eventually("503 when every slot is taken", || {
+        idle.push(slow_client());
         ask(addr, &format!("GET / HTTP/1.1\r\n{host}")) == 503
     });
+    let mut stream = connect(addr);
+    write!(stream, "GET / HTTP/1.1\r\n{host}\r\n\r\n").expect("send");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.contains("too many connections"), "{answer}");
 
-    // A slot comes back when a slow client leaves.
-    idle.pop();
-    eventually("a slot given back", || {
+    // The slots come back when the slow clients leave.
+    drop(idle);
+    eventually("slots given back", || {
         ask(addr, &format!("GET / HTTP/1.1\r\n{host}")) == 200
     });
-    drop(idle);
 }
 
 #[test]
