@@ -8,7 +8,7 @@
 use headless_chrome::protocol::cdp::Network;
 use headless_chrome::Tab;
 use samtykke_audit::browser::Chromium;
-use samtykke_serve::http::{Files, Hook, Server};
+use samtykke_serve::http::{Config, Files, Hook, Server};
 use samtykke_site::render::Options;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -77,8 +77,18 @@ impl Harness {
             let _ = request;
             Some(response.boxed())
         });
-        let analytics = Server::start(Arc::new(RwLock::new(Default::default())), 0, Some(standin))
-            .expect("start the analytics stand-in");
+        // The browser maps these names to 127.0.0.1; the server answers them by name.
+        let named = |host: &str| Config {
+            hosts: vec![host.to_owned()],
+            ..Config::default()
+        };
+        let analytics = Server::start_with(
+            Arc::new(RwLock::new(Default::default())),
+            0,
+            Some(standin),
+            named(ANALYTICS_HOST),
+        )
+        .expect("start the analytics stand-in");
 
         let slow_wasm = Arc::new(AtomicBool::new(false));
         let slow = Arc::clone(&slow_wasm);
@@ -100,7 +110,8 @@ impl Harness {
             })
         });
         let files: Files = Arc::new(RwLock::new(Default::default()));
-        let site = Server::start(Arc::clone(&files), 0, Some(site_hook)).expect("start the site");
+        let site = Server::start_with(Arc::clone(&files), 0, Some(site_hook), named(SITE_HOST))
+            .expect("start the site");
 
         let root = tempfile::tempdir().expect("tempdir");
         copy_dir(&repo_root().join("content"), &root.path().join("content"));

@@ -64,6 +64,12 @@ enum Command {
         /// Pages audited side by side.
         #[arg(long, default_value_t = 3)]
         jobs: usize,
+        /// Seconds one fetch outside the browser (sitemap.xml) may take in all.
+        #[arg(long, default_value_t = 10)]
+        fetch_timeout: u64,
+        /// Seconds after which no further page is started; the partial report is written.
+        #[arg(long, default_value_t = 1800)]
+        time_limit: u64,
     },
 }
 
@@ -93,6 +99,9 @@ fn main() -> ExitCode {
             };
             match build::build(&cli.root, &out, &options) {
                 Ok(summary) => {
+                    for warning in &summary.warnings {
+                        eprintln!("warning: {warning}");
+                    }
                     println!("built {summary} → {}", out.display());
                     ExitCode::SUCCESS
                 }
@@ -108,7 +117,16 @@ fn main() -> ExitCode {
             target,
             report_dir,
             jobs,
-        } => samtykke_audit::command(&cli.root, target.as_deref(), report_dir, jobs),
+            fetch_timeout,
+            time_limit,
+        } => samtykke_audit::command(
+            &cli.root,
+            target.as_deref(),
+            report_dir,
+            jobs,
+            std::time::Duration::from_secs(fetch_timeout),
+            std::time::Duration::from_secs(time_limit),
+        ),
     }
 }
 

@@ -96,7 +96,7 @@ fn fixture_site(breakage: &Breakage<'_>) -> Site {
     let hook: Option<Hook> = breakage.set_cookie.map(|cookie| {
         let files = Arc::clone(&files);
         let cookie = cookie.to_owned();
-        let hook: Hook = Arc::new(move |request: &tiny_http::Request| {
+        let hook: Hook = Arc::new(move |request: &http::Request| {
             let url = request.url().to_owned();
             url.split('?')
                 .next()
@@ -407,4 +407,132 @@ fn audit_refuses_urls_off_this_machine() {
         .expect("runs samtykke");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no index.html"));
+}
+
+/// One byte every 200 ms, a megabyte long: each read succeeds, so only an overall deadline
+/// ends a fetch of it.
+struct Trickle;
+
+impl std::io::Read for Trickle {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        match buf.first_mut() {
+            Some(b) => {
+                *b = b' ';
+                Ok(1)
+            }
+            None => Ok(0),
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs Chromium and axe-core; bash tools/test.sh runs it"]
+fn a_trickling_sitemap_or_the_time_limit_leaves_a_partial_report() {
+    use std::time::Duration;
+    // What the pages hold does not matter here, so the site is built without the widget.
+    let site = common::site_with(&[]);
+    let dist = site.path().join("dist");
+    build::build(site.path(), &dist, &RenderOptions::default())
+        .unwrap_or_else(|e| panic!("builds: {e}"));
+    let files: http::Files = Arc::new(RwLock::new(
+        samtykke_site::output::read_tree(&dist).expect("read dist"),
+    ));
+    let hook: Hook = Arc::new(|request: &http::Request| {
+        (request.url() == "/sitemap.xml").then(|| {
+            tiny_http::Response::new(
+                tiny_http::StatusCode(200),
+                Vec::new(),
+                Trickle,
+                Some(1 << 20),
+                None,
+            )
+            .boxed()
+        })
+    });
+    let server = Server::start(files, 0, Some(hook)).expect("server");
+    let target = Target::Url(format!("{}/", server.url()));
+
+    let _one = BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let reports = tempfile::tempdir().expect("tempdir");
+    let report = samtykke_audit::run(&Options {
+        report_dir: Some(reports.path().to_path_buf()),
+        jobs: 2,
+        fetch_timeout: Duration::from_secs(1),
+        ..Options::new(target.clone())
+    })
+    .unwrap_or_else(|e| panic!("the audit runs: {e}"));
+    println!("{}", report.table());
+    assert!(!report.passed, "a partial audit is not a pass");
+    assert_eq!(report.incomplete.len(), 1, "{:?}", report.incomplete);
+    assert!(
+        report.incomplete[0].contains("sitemap.xml")
+            && report.incomplete[0].contains("no complete answer within 1.0 s"),
+        "{:?}",
+        report.incomplete
+    );
+    // The pages reachable by links were still audited, and the report was written.
+    assert!(report
+        .pages
+        .iter()
+        .any(|p| p.path == "/" && p.states.len() == 4));
+    let json = std::fs::read_to_string(reports.path().join("audit.json")).expect("audit.json");
+    assert!(json.contains("no complete answer within 1.0 s"), "{json}");
+    assert!(report.table().contains("INCOMPLETE: sitemap.xml"));
+
+    // A time limit already spent: no state starts, and each is named as not audited.
+    let report = samtykke_audit::run(&Options {
+        report_dir: Some(reports.path().to_path_buf()),
+        fetch_timeout: Duration::from_secs(1),
+        time_limit: Duration::ZERO,
+        ..Options::new(target)
+    })
+    .unwrap_or_else(|e| panic!("the audit runs: {e}"));
+    assert!(!report.passed);
+    assert!(report.pages.is_empty());
+    let limit = report
+        .incomplete
+        .iter()
+        .find(|m| m.contains("time limit"))
+        .unwrap_or_else(|| panic!("{:?}", report.incomplete));
+    assert!(limit.contains("4 page states were not audited"), "{limit}");
+    assert!(limit.contains("/ (accept all)"), "{limit}");
+    let json = std::fs::read_to_string(reports.path().join("audit.json")).expect("audit.json");
+    assert!(json.contains("4 page states were not audited"), "{json}");
+}
+
+#[test]
+#[ignore = "needs Chromium, axe-core and target/widget; bash tools/test.sh runs it"]
+fn states_a_page_without_widget_config_cannot_exercise_are_not_checked() {
+    let no_config = |html: &str| {
+        let broken = html.replace("id=\"samtykke-config\"", "id=\"not-the-config\"");
+        assert_ne!(broken, html, "the page had a widget configuration");
+        broken
+    };
+    let report = audit_fixture(&Breakage {
+        html: Some(&no_config),
+        ..Breakage::default()
+    });
+    let page = report.pages.first().expect("a page");
+    for state in &page.states {
+        if state.state == StateKind::Fresh {
+            assert_eq!(state.not_checked, None, "the fresh visit is checked");
+        } else {
+            let why = state.not_checked.as_deref().unwrap_or_else(|| {
+                panic!(
+                    "{:?} is reported as checked:\n{}",
+                    state.state,
+                    report.table()
+                )
+            });
+            assert!(why.contains("samtykke-config"), "{why}");
+        }
+    }
+    assert!(
+        report.table().contains("(not checked)"),
+        "{}",
+        report.table()
+    );
 }

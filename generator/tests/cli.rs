@@ -51,7 +51,10 @@ fn a_failed_build_exits_non_zero_names_the_place_and_keeps_dist() {
     let stray: Vec<_> = std::fs::read_dir(site.path())
         .expect("list")
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with(".dist"))
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with(".dist.new-") || name.starts_with(".dist.old-")
+        })
         .collect();
     assert!(stray.is_empty(), "no staging directories are left behind");
 }

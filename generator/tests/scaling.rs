@@ -70,8 +70,8 @@ fn build_once(case: &Case, root: &std::path::Path) -> Duration {
                 .unwrap_or_else(|e| panic!("{}: {e}", case.name));
             assert!(rendered.files.contains_key("stor/index.html"));
             if case.check {
-                let report =
-                    samtykke_site::check::check(root).unwrap_or_else(|e| panic!("{}: {e}", case.name));
+                let report = samtykke_site::check::check(root)
+                    .unwrap_or_else(|e| panic!("{}: {e}", case.name));
                 assert!(
                     report.of("link").is_empty(),
                     "{}: broken anchors",

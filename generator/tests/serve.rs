@@ -15,11 +15,16 @@ const POLICY: &str = "+++\ntitle = \"Personvern\"\ndescription = \"Hvordan vi be
 
 /// `GET path` over HTTP/1.0: status, headers, body.
 fn get(addr: SocketAddr, path: &str) -> (u16, String, String) {
+    get_as(addr, path, &addr.to_string())
+}
+
+/// `GET path` with `Host: host`.
+fn get_as(addr: SocketAddr, path: &str, host: &str) -> (u16, String, String) {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .expect("timeout");
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").expect("send");
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").expect("send");
     let mut reader = BufReader::new(stream);
     let mut status = String::new();
     reader.read_line(&mut status).expect("status line");
@@ -300,6 +305,21 @@ fn the_binary_listens_on_127_0_0_1_only_and_survives_bad_content() {
             page.contains("samtykke-overlay") && page.contains("content/cookies.toml:"),
             "{page}"
         );
+        // The overlay (which quotes the content) is not given to a page that rebound its own
+        // name to 127.0.0.1, nor to a name that is not this server's.
+        let port = addr.port();
+        for host in [
+            format!("evil.example:{port}"),
+            format!("127.0.0.1.nip.io:{port}"),
+            format!("127.0.0.1:{}", port.wrapping_add(1)),
+        ] {
+            let (code, _, body) = get_as(addr, "/kontakt/", &host);
+            assert_eq!(code, 421, "Host: {host}");
+            assert!(!body.contains("cookies.toml"), "{body}");
+        }
+        for host in [format!("localhost:{port}"), format!("LOCALHOST:{port}")] {
+            assert_eq!(get_as(addr, "/kontakt/", &host).0, 200, "Host: {host}");
+        }
     });
     std::thread::sleep(Duration::from_millis(200));
     let still_running = child.try_wait().expect("status").is_none();

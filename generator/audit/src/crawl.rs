@@ -2,8 +2,8 @@
 //! the same origin, found while auditing.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::time::Duration;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
 
 /// The paths (`/`, `/kontakt/`) of a sitemap's `<loc>` entries, whatever host they name: the
 /// sitemap carries the production URL, the audit runs on 127.0.0.1.
@@ -52,10 +52,35 @@ fn page_path(path: &str) -> Option<String> {
     (!is_file).then(|| path.to_owned())
 }
 
-/// GET `url` from a loopback server, HTTP/1.0, no redirects: the status and the body.
+/// How long one fetch (`sitemap.xml`) may take as a whole, unless the caller says otherwise.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// GET `url` from a loopback server, HTTP/1.0, no redirects: the status and the body, within
+/// [`FETCH_TIMEOUT`].
 pub fn http_get(url: &str) -> std::io::Result<(u16, Vec<u8>)> {
+    http_get_within(url, FETCH_TIMEOUT)
+}
+
+/// As [`http_get`], with the whole exchange (connect, send, every byte of the answer) bounded
+/// by `limit`: a server that trickles its answer cannot hold the audit, because the time left
+/// shrinks with each read instead of starting again with each byte.
+pub fn http_get_within(url: &str, limit: Duration) -> std::io::Result<(u16, Vec<u8>)> {
+    let deadline = Instant::now() + limit;
     let invalid =
         |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{url}: {m}"));
+    let timed_out = || {
+        std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "{url}: no complete answer within {:.1} s",
+                limit.as_secs_f64()
+            ),
+        )
+    };
+    let left = || {
+        let left = deadline.saturating_duration_since(Instant::now());
+        (!left.is_zero()).then_some(left).ok_or_else(timed_out)
+    };
     let rest = url
         .strip_prefix("http://")
         .ok_or_else(|| invalid("only http:// is supported"))?;
@@ -67,14 +92,39 @@ pub fn http_get(url: &str) -> std::io::Result<(u16, Vec<u8>)> {
     } else {
         format!("{authority}:80")
     };
-    let mut stream = TcpStream::connect(&addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let addrs: Vec<_> = addr.to_socket_addrs()?.collect();
+    let first = addrs.first().ok_or_else(|| invalid("no address"))?;
+    let mut stream = TcpStream::connect_timeout(first, left()?)?;
+    stream.set_write_timeout(Some(left()?))?;
     write!(
         stream,
         "GET {path} HTTP/1.0\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
     )?;
+    const MAX: usize = 16 * 1024 * 1024;
     let mut response = Vec::new();
-    stream.take(16 * 1024 * 1024).read_to_end(&mut response)?;
+    let mut buf = [0u8; 8192];
+    loop {
+        stream.set_read_timeout(Some(left()?))?;
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                response.extend_from_slice(&buf[..n]);
+                if response.len() > MAX {
+                    return Err(invalid("the answer is larger than 16 MB"));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(timed_out())
+            }
+            Err(e) => return Err(e),
+        }
+    }
     let head_end = response
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -139,6 +189,46 @@ mod tests {
         assert_eq!(
             http_get(&format!("{}/nope", server.url())).expect("get").0,
             404
+        );
+    }
+
+    /// A server that sends a status line, then one byte of body at a time, forever (until the
+    /// client hangs up): each read succeeds, so only an overall deadline ends the fetch.
+    fn trickle_server() -> std::net::SocketAddr {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                std::thread::spawn(move || {
+                    let mut head = [0u8; 1024];
+                    let _ = stream.read(&mut head);
+                    if stream
+                        .write_all(b"HTTP/1.0 200 OK\r\n\r\n<urlset>")
+                        .is_err()
+                    {
+                        return;
+                    }
+                    while stream.write_all(b" ").is_ok() {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    #[test]
+    fn a_trickling_answer_ends_at_the_deadline() {
+        let addr = trickle_server();
+        let url = format!("http://{addr}/sitemap.xml");
+        let err = http_get_within(&url, Duration::from_millis(400)).expect_err("never completes");
+        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
+        let message = err.to_string();
+        assert!(message.contains("/sitemap.xml"), "{message}");
+        assert!(
+            message.contains("no complete answer within 0.4 s"),
+            "{message}"
         );
     }
 }

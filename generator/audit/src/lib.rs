@@ -31,7 +31,7 @@ use states::{StateKind, StateRun};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// What to audit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +53,16 @@ pub struct Options {
     pub axe_js: Option<PathBuf>,
     /// Stop adding pages after this many.
     pub max_pages: usize,
+    /// How long one fetch outside the browser (`sitemap.xml`) may take, all bytes together.
+    pub fetch_timeout: Duration,
+    /// No page state starts after this long; what was not audited by then is listed in the
+    /// report, which is still written.
+    pub time_limit: Duration,
 }
+
+/// Default of [`Options::time_limit`]: far beyond a real site's audit (Hesbynett's takes about a
+/// minute), short enough that a stuck CI job ends.
+pub const TIME_LIMIT: Duration = Duration::from_secs(30 * 60);
 
 impl Options {
     pub fn new(target: Target) -> Options {
@@ -63,6 +72,8 @@ impl Options {
             jobs: 3,
             axe_js: None,
             max_pages: 200,
+            fetch_timeout: crawl::FETCH_TIMEOUT,
+            time_limit: TIME_LIMIT,
         }
     }
 }
@@ -175,13 +186,23 @@ pub fn run(options: &Options) -> Result<Report, AuditError> {
     };
 
     let (_, axe) = find_axe(options.axe_js.as_deref())?;
+    let deadline = started + options.time_limit;
     let mut start = vec![first_path];
-    if let Ok((200, body)) = crawl::http_get(&format!("{origin}/sitemap.xml")) {
-        for path in crawl::sitemap_paths(&String::from_utf8_lossy(&body)) {
-            if !start.contains(&path) {
-                start.push(path);
+    // What the audit could not look at; a report with any is not a pass.
+    let mut incomplete = Vec::new();
+    match crawl::http_get_within(&format!("{origin}/sitemap.xml"), options.fetch_timeout) {
+        Ok((200, body)) => {
+            for path in crawl::sitemap_paths(&String::from_utf8_lossy(&body)) {
+                if !start.contains(&path) {
+                    start.push(path);
+                }
             }
         }
+        // No sitemap: the pages are found through links.
+        Ok(_) => {}
+        Err(e) => incomplete.push(format!(
+            "sitemap.xml could not be read ({e}); only pages reachable by links were audited"
+        )),
     }
 
     let chromium = Chromium::launch_with(&confinement(&origin))
@@ -198,12 +219,33 @@ pub fn run(options: &Options) -> Result<Report, AuditError> {
         origin: &origin,
         axe: &axe,
     };
-    let runs = drive(&cx, start, options.jobs.max(1), options.max_pages.max(1));
+    let (runs, skipped) = drive(
+        &cx,
+        start,
+        options.jobs.max(1),
+        options.max_pages.max(1),
+        deadline,
+    );
+    if !skipped.is_empty() {
+        let list: Vec<String> = skipped
+            .iter()
+            .map(|(path, kind)| format!("{path} ({})", kind.label()))
+            .collect();
+        incomplete.push(format!(
+            "the time limit of {} s ran out; {} page state{} not audited: {}",
+            options.time_limit.as_secs(),
+            skipped.len(),
+            if skipped.len() == 1 { " was" } else { "s were" },
+            list.join(", ")
+        ));
+    }
     drop(connection);
     drop(chromium);
     drop(server);
 
     let mut report = assemble(runs, &origin, directory);
+    report.passed &= incomplete.is_empty();
+    report.incomplete = incomplete;
     report.browser = browser_version;
     report.axe_core = axe_version(&axe);
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -240,21 +282,26 @@ struct Queue {
     pages: BTreeSet<String>,
     busy: usize,
     done: Vec<StateRun>,
+    /// Jobs left when the time limit ran out.
+    skipped: Vec<(String, StateKind)>,
 }
 
 /// Runs every (page, state) on `jobs` threads. A first visit may find new pages, whose four
-/// states join the queue.
+/// states join the queue. No job starts after `deadline`; those left are returned beside the
+/// runs.
 fn drive(
     cx: &states::Context<'_>,
     start: Vec<String>,
     jobs: usize,
     max_pages: usize,
-) -> Vec<StateRun> {
+    deadline: Instant,
+) -> (Vec<StateRun>, Vec<(String, StateKind)>) {
     let mut queue = Queue {
         jobs: VecDeque::new(),
         pages: BTreeSet::new(),
         busy: 0,
         done: Vec::new(),
+        skipped: Vec::new(),
     };
     for path in start {
         enqueue(&mut queue, path, max_pages);
@@ -262,14 +309,14 @@ fn drive(
     let shared = (Mutex::new(queue), Condvar::new());
     std::thread::scope(|scope| {
         for _ in 0..jobs {
-            scope.spawn(|| worker(cx, &shared, max_pages));
+            scope.spawn(|| worker(cx, &shared, max_pages, deadline));
         }
     });
     let (queue, _) = shared;
-    queue
+    let queue = queue
         .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .done
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    (queue.done, queue.skipped)
 }
 
 fn enqueue(queue: &mut Queue, path: String, max_pages: usize) {
@@ -280,7 +327,12 @@ fn enqueue(queue: &mut Queue, path: String, max_pages: usize) {
     }
 }
 
-fn worker(cx: &states::Context<'_>, shared: &(Mutex<Queue>, Condvar), max_pages: usize) {
+fn worker(
+    cx: &states::Context<'_>,
+    shared: &(Mutex<Queue>, Condvar),
+    max_pages: usize,
+    deadline: Instant,
+) {
     let (lock, ready) = shared;
     let relock = || {
         lock.lock()
@@ -290,6 +342,10 @@ fn worker(cx: &states::Context<'_>, shared: &(Mutex<Queue>, Condvar), max_pages:
         let job = {
             let mut queue = relock();
             loop {
+                if Instant::now() >= deadline && !queue.jobs.is_empty() {
+                    let left: Vec<_> = queue.jobs.drain(..).collect();
+                    queue.skipped.extend(left);
+                }
                 if let Some(job) = queue.jobs.pop_front() {
                     queue.busy += 1;
                     break Some(job);
@@ -328,6 +384,8 @@ pub fn command(
     target: Option<&str>,
     report_dir: Option<PathBuf>,
     jobs: usize,
+    fetch_timeout: Duration,
+    time_limit: Duration,
 ) -> std::process::ExitCode {
     use std::process::ExitCode;
     let target = match parse_target(target, root) {
@@ -341,6 +399,8 @@ pub fn command(
     let options = Options {
         report_dir: Some(report_dir.clone()),
         jobs,
+        fetch_timeout,
+        time_limit,
         ..Options::new(target)
     };
     match run(&options) {
@@ -351,7 +411,12 @@ pub fn command(
                 report_dir.join("audit.html").display(),
                 report_dir.join("audit.json").display()
             );
-            if report.passed {
+            if !report.incomplete.is_empty() {
+                for why in &report.incomplete {
+                    eprintln!("error: the audit is incomplete: {why}");
+                }
+                ExitCode::from(2)
+            } else if report.passed {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
@@ -411,6 +476,15 @@ fn assemble(runs: Vec<StateRun>, origin: &str, directory: Option<PathBuf>) -> Re
             .and_then(|i| i.config.as_ref())
             .or(fallback.as_ref())
             .unwrap_or(&empty);
+        // Without a widget configuration of its own, the page has no banner to answer: its
+        // choice states cannot be exercised, and saying "0 violations" for them would be a lie.
+        let unexercisable = info.as_ref().and_then(|i| {
+            i.config.is_none().then(|| {
+                i.config_problem
+                    .clone()
+                    .unwrap_or_else(|| "the page has no widget configuration".to_owned())
+            })
+        });
         violations.extend(checks::page_checks(&path, info.as_ref()));
         let mut states = Vec::new();
         for run in runs {
@@ -433,6 +507,10 @@ fn assemble(runs: Vec<StateRun>, origin: &str, directory: Option<PathBuf>) -> Re
                 notes: run.notes,
                 error: run.error,
                 violations: fresh,
+                not_checked: unexercisable
+                    .as_ref()
+                    .filter(|_| run.kind != StateKind::Fresh)
+                    .map(|why| format!("{why}, so the choice could not be made")),
             });
         }
         pages.push(PageReport { path, info, states });
@@ -456,6 +534,7 @@ fn assemble(runs: Vec<StateRun>, origin: &str, directory: Option<PathBuf>) -> Re
         axe_core: String::new(),
         duration_ms: 0,
         passed: violations.is_empty(),
+        incomplete: Vec::new(),
         rules,
         violations,
         pages,

@@ -240,6 +240,9 @@ pub struct StateReport {
     pub notes: Vec<String>,
     pub error: Option<String>,
     pub violations: usize,
+    /// Why this state could not be exercised (e.g. the page has no widget configuration):
+    /// its violation count then proves nothing.
+    pub not_checked: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -269,6 +272,9 @@ pub struct Report {
     pub axe_core: String,
     pub duration_ms: u64,
     pub passed: bool,
+    /// What the audit did not get to (a fetch or the whole audit ran out of time); any entry
+    /// means the report is partial and not a pass.
+    pub incomplete: Vec<String>,
     pub rules: Vec<RuleSummary>,
     pub violations: Vec<Violation>,
     pub pages: Vec<PageReport>,
@@ -350,7 +356,9 @@ impl Report {
                     cookies,
                     keys,
                     names(hosts.into_iter()),
-                    if state.error.is_some() {
+                    if state.not_checked.is_some() {
+                        format!("{} (not checked)", state.violations)
+                    } else if state.error.is_some() {
                         format!("{} (incomplete)", state.violations)
                     } else {
                         state.violations.to_string()
@@ -360,11 +368,21 @@ impl Report {
         }
         table(&mut out, &rows);
         out.push('\n');
-        if self.violations.is_empty() {
+        for why in &self.incomplete {
+            let _ = writeln!(out, "INCOMPLETE: {why}");
+        }
+        if self.violations.is_empty() && self.incomplete.is_empty() {
             let _ = writeln!(
                 out,
                 "PASS: no violations in {} pages × 4 states",
                 self.pages.len()
+            );
+            return out;
+        }
+        if self.violations.is_empty() {
+            let _ = writeln!(
+                out,
+                "INCOMPLETE: no violations in the part that was audited"
             );
             return out;
         }
@@ -423,6 +441,13 @@ impl Report {
             self.duration_ms as f64 / 1000.0,
             self.pages.len(),
         );
+        if !self.incomplete.is_empty() {
+            h.push_str("<h2>Incomplete</h2>\n<ul>\n");
+            for why in &self.incomplete {
+                let _ = writeln!(h, "<li>{}</li>", e(why));
+            }
+            h.push_str("</ul>\n");
+        }
         if !self.violations.is_empty() {
             h.push_str("<h2>Violations</h2>\n<table><thead><tr><th>rule</th><th>page</th><th>state</th><th>subject</th><th>detail</th></tr></thead><tbody>\n");
             for v in &self.violations {
@@ -606,6 +631,7 @@ mod tests {
             axe_core: "4".into(),
             duration_ms: 1234,
             passed: violations.is_empty(),
+            incomplete: Vec::new(),
             rules: Vec::new(),
             violations,
             pages: Vec::new(),

@@ -84,7 +84,7 @@ impl Serve {
         let hook: Hook = {
             let state = Arc::clone(&state);
             let files = Arc::clone(&files);
-            Arc::new(move |request: &tiny_http::Request| {
+            Arc::new(move |request: &crate::http::Request| {
                 reload::answer(&state, request.url())
                     .or_else(|| overlay::answer(&state, &files, request.url()))
             })

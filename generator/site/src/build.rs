@@ -39,6 +39,9 @@ pub struct Summary {
     pub files: usize,
     pub bytes: usize,
     pub elapsed: Duration,
+    /// The site is built, but something around it needs the editor's attention (e.g. an old
+    /// output tree that could not be removed).
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Display for Summary {
@@ -71,11 +74,12 @@ pub fn build(root: &Path, out: &Path, options: &Options) -> Result<Summary, Buil
     let started = Instant::now();
     let site = model::load(root).map_err(BuildError::Content)?;
     let rendered = render::render(&site, options).map_err(BuildError::Render)?;
-    output::write_atomically(out, &rendered.files).map_err(BuildError::Output)?;
+    let written = output::write_atomically(out, &rendered.files).map_err(BuildError::Output)?;
     Ok(Summary {
         pages: rendered.pages,
         files: rendered.files.len(),
         bytes: rendered.bytes(),
         elapsed: started.elapsed(),
+        warnings: written.warnings,
     })
 }

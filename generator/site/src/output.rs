@@ -1,5 +1,28 @@
-//! Writing the site so that a failed build never leaves a half-written output directory: write
-//! everything next to it, then swap.
+//! Writing the site so that a failed or killed build never leaves a half-written or missing
+//! output directory: write everything next to it, then swap.
+//!
+//! The swap, in order:
+//! 1. take an exclusive lock on `.<name>.lock` beside the output. Concurrent builds into one
+//!    output wait for each other (serialised, not refused): each build is short, and a second
+//!    editor saving twice should get the newer site, not an error. The lock file stays; removing
+//!    it would let two builds lock two different files. The kernel drops the lock when a build
+//!    dies, so a killed build never blocks the next one.
+//! 2. remove staging folders (`.<name>.new-*`, `.<name>.old-*`) that killed builds left. Only
+//!    the lock holder writes them, so while we hold the lock every such folder is stale.
+//! 3. write the new tree into `.<name>.new-<pid>-<time>`.
+//! 4. swap it with the output in one step: `renameat2(RENAME_EXCHANGE)` on Linux, so `<name>`
+//!    always names a whole tree, old or new. Elsewhere, and on a file system that refuses the
+//!    flag (EINVAL, ENOSYS), the fallback is two renames (output → `.old-`, staging → output),
+//!    which leaves a short moment with no output directory; a build killed in that moment
+//!    leaves the old tree in `.<name>.old-*` and the next build replaces it. The first build,
+//!    with no old output, renames without replacing.
+//! 5. remove the old tree (after an exchange it sits under the staging name). A failure here is
+//!    a warning, not a failed build: the new site is already in place, and the next build
+//!    removes the leftover as in step 2.
+//!
+//! `SAMTYKKE_FAILPOINT=after-stage|between-renames|after-exchange` aborts the process at that
+//! step and `SAMTYKKE_NO_EXCHANGE=1` forces the fallback: tests/output_swap.rs kills real builds
+//! with them. Neither does anything unless set.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -29,11 +52,20 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
     move |e| OutputError::Io(path.to_path_buf(), e)
 }
 
+/// What a successful write has to tell the editor although the site is in place.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// Leftovers that could not be removed (the old tree, stale staging folders).
+    pub warnings: Vec<String>,
+}
+
 /// Replaces `out` with exactly `files` (relative `/`-separated paths → bytes).
 ///
-/// The new tree is written into a sibling directory first and renamed into place, so readers
-/// and a failed build see either the old tree or the new one.
-pub fn write_atomically(out: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<(), OutputError> {
+/// See the module comment for the order of steps and what a reader or a killed build sees.
+pub fn write_atomically(
+    out: &Path,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Result<Written, OutputError> {
     guard(out)?;
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -47,6 +79,14 @@ pub fn write_atomically(out: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result
             out.to_path_buf(),
             "it has no directory name",
         ))?;
+    let lock_path = parent.join(format!(".{name}.lock"));
+    let _lock = lock::exclusive(&lock_path).map_err(io_at(&lock_path))?;
+    // Checked again under the lock: another build may have changed `out` while we waited.
+    guard(out)?;
+
+    let mut written = Written::default();
+    remove_stale(&parent, &name, &mut written.warnings);
+
     let stamp = format!(
         "{}-{}",
         std::process::id(),
@@ -57,27 +97,158 @@ pub fn write_atomically(out: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result
     let staging = parent.join(format!(".{name}.new-{stamp}"));
     let retired = parent.join(format!(".{name}.old-{stamp}"));
 
-    let written = write_tree(&staging, files);
-    if let Err(e) = written {
+    if let Err(e) = write_tree(&staging, files) {
         let _ = std::fs::remove_dir_all(&staging);
         return Err(e);
     }
-    if out.exists() {
-        std::fs::rename(out, &retired).map_err(|e| {
+    failpoint("after-stage");
+
+    let old_tree = match swap::replace(&staging, out, &retired) {
+        Ok(old) => old,
+        Err(e) => {
             let _ = std::fs::remove_dir_all(&staging);
-            OutputError::Io(out.to_path_buf(), e)
-        })?;
+            return Err(OutputError::Io(out.to_path_buf(), e));
+        }
+    };
+    failpoint("after-exchange");
+
+    if let Some(old) = old_tree {
+        if let Err(e) = std::fs::remove_dir_all(&old) {
+            written.warnings.push(format!(
+                "the new site is in {}, but the old one could not be removed from {}: {e}; the next build retries",
+                out.display(),
+                old.display()
+            ));
+        }
     }
-    if let Err(e) = std::fs::rename(&staging, out) {
-        // Put the old tree back rather than leave nothing.
-        let _ = std::fs::rename(&retired, out);
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(OutputError::Io(out.to_path_buf(), e));
+    Ok(written)
+}
+
+/// Aborts the process at a named step when `SAMTYKKE_FAILPOINT` names it, so the crash tests can
+/// kill a real build at each step of the swap. Unset (always, outside those tests) it does nothing.
+fn failpoint(step: &str) {
+    if std::env::var_os("SAMTYKKE_FAILPOINT").is_some_and(|v| v == step) {
+        std::process::abort();
     }
-    if retired.exists() {
-        std::fs::remove_dir_all(&retired).map_err(io_at(&retired))?;
+}
+
+/// Removes the staging folders of `name` that dead builds left in `parent`. Called under the
+/// lock, so none of them belongs to a running build.
+fn remove_stale(parent: &Path, name: &str, warnings: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let prefixes = [format!(".{name}.new-"), format!(".{name}.old-")];
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        if !prefixes.iter().any(|p| file_name.starts_with(p.as_str())) {
+            continue;
+        }
+        let path = entry.path();
+        let removed = match entry.file_type() {
+            Ok(t) if t.is_dir() => std::fs::remove_dir_all(&path),
+            _ => std::fs::remove_file(&path),
+        };
+        if let Err(e) = removed {
+            warnings.push(format!(
+                "cannot remove {} that an earlier build left: {e}",
+                path.display()
+            ));
+        }
     }
-    Ok(())
+}
+
+#[cfg(unix)]
+mod lock {
+    use std::fs::File;
+    use std::io;
+    use std::path::Path;
+
+    /// Held for the whole write; `flock` locks go away with the file descriptor, also when the
+    /// process is killed.
+    pub struct Lock(#[allow(dead_code)] File);
+
+    pub fn exclusive(path: &Path) -> io::Result<Lock> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)?;
+        rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)?;
+        Ok(Lock(file))
+    }
+}
+
+#[cfg(not(unix))]
+mod lock {
+    use std::io;
+    use std::path::Path;
+
+    /// No advisory lock off Unix: concurrent builds into one output are not serialised there.
+    pub struct Lock;
+
+    pub fn exclusive(_path: &Path) -> io::Result<Lock> {
+        Ok(Lock)
+    }
+}
+
+mod swap {
+    use std::io;
+    use std::path::{Path, PathBuf};
+
+    /// Puts `staging` at `out`. Returns where the old tree now is, if there was one.
+    pub fn replace(staging: &Path, out: &Path, retired: &Path) -> io::Result<Option<PathBuf>> {
+        if !out.exists() {
+            // The first build: nothing to keep whole.
+            std::fs::rename(staging, out)?;
+            return Ok(None);
+        }
+        match exchange(staging, out) {
+            Ok(()) => return Ok(Some(staging.to_path_buf())),
+            Err(e) if !unsupported(&e) => return Err(e),
+            Err(_) => {}
+        }
+        // Fallback: two renames, with a moment in between where `out` does not exist.
+        std::fs::rename(out, retired)?;
+        super::failpoint("between-renames");
+        if let Err(e) = std::fs::rename(staging, out) {
+            // Put the old tree back rather than leave nothing.
+            let _ = std::fs::rename(retired, out);
+            return Err(e);
+        }
+        Ok(Some(retired.to_path_buf()))
+    }
+
+    /// The flag, or the call, is not available here: use the fallback.
+    fn unsupported(e: &io::Error) -> bool {
+        e.kind() == io::ErrorKind::Unsupported
+            || matches!(e.raw_os_error(), Some(code) if code == EINVAL || code == ENOSYS)
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    const EINVAL: i32 = rustix::io::Errno::INVAL.raw_os_error();
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    const ENOSYS: i32 = rustix::io::Errno::NOSYS.raw_os_error();
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    const EINVAL: i32 = i32::MIN;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    const ENOSYS: i32 = i32::MIN;
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+        if std::env::var_os("SAMTYKKE_NO_EXCHANGE").is_some() {
+            // Lets the tests run the fallback on a file system that has the exchange.
+            return Err(io::Error::from(io::ErrorKind::Unsupported));
+        }
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    fn exchange(_a: &Path, _b: &Path) -> io::Result<()> {
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
 }
 
 /// Every file below `dir`, keyed as [`write_atomically`] takes them: the inverse, for serving a
@@ -146,28 +317,124 @@ mod tests {
             .collect()
     }
 
+    /// Staging or retired folders beside the output (the lock file is meant to stay).
+    fn leftovers(parent: &Path) -> Vec<String> {
+        std::fs::read_dir(parent)
+            .expect("list")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".new-") || n.contains(".old-"))
+            .collect()
+    }
+
     #[test]
     fn replaces_the_old_tree_entirely() {
         let dir = tempfile::tempdir().expect("tempdir");
         let out = dir.path().join("dist");
         write_atomically(&out, &files(&[("a/index.html", "1"), ("old.txt", "x")])).expect("first");
-        write_atomically(&out, &files(&[("a/index.html", "2")])).expect("second");
+        let second = write_atomically(&out, &files(&[("a/index.html", "2")])).expect("second");
+        assert!(second.warnings.is_empty(), "{:?}", second.warnings);
         assert_eq!(
-            std::fs::read_to_string(out.join("a/index.html"))
-                .ok()
-                .as_deref(),
-            Some("2")
+            read_tree(&out).expect("read"),
+            files(&[("a/index.html", "2")])
         );
-        assert!(!out.join("old.txt").exists());
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-            .expect("list")
-            .flatten()
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn stale_staging_folders_of_dead_builds_are_removed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("dist");
+        write_atomically(&out, &files(&[("index.html", "1")])).expect("first");
+        // What a build killed while staging, and one killed after the swap, leave behind.
+        for stale in [".dist.new-4242-1", ".dist.old-4243-2"] {
+            std::fs::create_dir_all(dir.path().join(stale).join("sub")).expect("mkdir");
+            std::fs::write(dir.path().join(stale).join("sub/page.html"), "x").expect("write");
+        }
+        // Another output's staging folder is not ours to remove.
+        std::fs::create_dir(dir.path().join(".site.new-1-1")).expect("mkdir");
+        write_atomically(&out, &files(&[("index.html", "2")])).expect("second");
+        assert_eq!(leftovers(dir.path()), vec![".site.new-1-1".to_string()]);
+        assert_eq!(
+            read_tree(&out).expect("read"),
+            files(&[("index.html", "2")])
+        );
+    }
+
+    #[test]
+    fn readers_never_see_the_output_missing_during_swaps() {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("dist");
+        write_atomically(&out, &files(&[("index.html", "0")])).expect("first");
+        let stop = AtomicBool::new(false);
+        let (reads, misses) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    reads.fetch_add(1, Ordering::Relaxed);
+                    if std::fs::read(out.join("index.html")).is_err() {
+                        misses.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+            for i in 1..=50 {
+                let body = i.to_string();
+                write_atomically(&out, &files(&[("index.html", &body)])).expect("swap");
+            }
+            // Keep swapping until the reader has had a fair share of the time.
+            while reads.load(Ordering::Relaxed) < 1000 {
+                write_atomically(&out, &files(&[("index.html", "x")])).expect("swap");
+            }
+            stop.store(true, Ordering::Relaxed);
+        });
+        assert_eq!(misses.load(Ordering::Relaxed), 0, "index.html was missing");
+    }
+
+    #[test]
+    fn concurrent_writers_are_serialised_and_leave_one_whole_tree() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("dist");
+        let trees: Vec<BTreeMap<String, Vec<u8>>> = (0..24)
+            .map(|i| {
+                let tag = format!("build {i}");
+                (0..20)
+                    .map(|f| (format!("d{}/f{f}.html", f % 3), tag.clone().into_bytes()))
+                    .collect()
+            })
             .collect();
-        assert_eq!(
-            leftovers.len(),
-            1,
-            "no staging or retired directories remain"
+        let results: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = trees
+                .iter()
+                .map(|tree| scope.spawn(|| write_atomically(&out, tree)))
+                .collect();
+            handles.into_iter().map(|h| h.join()).collect()
+        });
+        for result in results {
+            let written = result.expect("no panic").expect("every build succeeds");
+            assert!(written.warnings.is_empty(), "{:?}", written.warnings);
+        }
+        let final_tree = read_tree(&out).expect("read");
+        assert!(
+            trees.contains(&final_tree),
+            "dist/ is exactly one build's tree, not a mix"
         );
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_write_failing_part_way_keeps_the_old_tree_byte_identical() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("dist");
+        let old = files(&[("index.html", "old"), ("a/b.html", "old b"), ("z.css", "z")]);
+        write_atomically(&out, &old).expect("first");
+        // `a` is written as a file, then `a/b.html` needs `a` to be a directory: the staging
+        // write fails after some files are already on disk.
+        let clash = files(&[("0.html", "new"), ("a", "file"), ("a/b.html", "new b")]);
+        let err = write_atomically(&out, &clash).expect_err("the clash fails the write");
+        assert!(matches!(err, OutputError::Io(..)), "{err}");
+        assert_eq!(read_tree(&out).expect("read"), old);
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new());
     }
 
     #[test]
@@ -196,15 +463,48 @@ mod tests {
                 .as_deref(),
             Some("old")
         );
-        assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+    }
+
+    /// Each marker alone is enough for the guard to refuse, and the directory is left alone.
+    #[test]
+    fn refuses_to_replace_a_source_tree_for_each_marker() {
+        for (marker, is_dir) in [
+            ("content", true),
+            ("Cargo.toml", false),
+            (".git", true),
+            (".git", false), // a worktree's .git is a file
+        ] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let out = dir.path().join("site");
+            std::fs::create_dir(&out).expect("mkdir");
+            if is_dir {
+                std::fs::create_dir(out.join(marker)).expect("mkdir marker");
+            } else {
+                std::fs::write(out.join(marker), "x").expect("write marker");
+            }
+            std::fs::write(out.join("keep.txt"), "mine").expect("write");
+            let before = read_tree(&out).expect("read");
+            let err = write_atomically(&out, &files(&[("index.html", "x")]));
+            assert!(
+                matches!(err, Err(OutputError::Refused(..))),
+                "{marker} (dir: {is_dir}) must be refused: {err:?}"
+            );
+            assert_eq!(read_tree(&out).expect("read"), before, "{marker}");
+            assert!(out.join(marker).exists());
+        }
     }
 
     #[test]
-    fn refuses_to_replace_a_source_tree() {
+    fn refuses_to_replace_a_file() {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::create_dir(dir.path().join("content")).expect("mkdir");
-        let err = write_atomically(dir.path(), &files(&[("index.html", "x")]));
-        assert!(matches!(err, Err(OutputError::Refused(..))));
-        assert!(dir.path().join("content").exists());
+        let out = dir.path().join("dist");
+        std::fs::write(&out, "not a dir").expect("write");
+        let err = write_atomically(&out, &files(&[("index.html", "x")]));
+        assert!(matches!(err, Err(OutputError::Refused(..))), "{err:?}");
+        assert_eq!(
+            std::fs::read_to_string(&out).ok().as_deref(),
+            Some("not a dir")
+        );
     }
 }

@@ -1,0 +1,215 @@
+//! The output swap under a real `samtykke build`: killed at each step, run 20 at a time, and
+//! with the old tree impossible to delete. `dist/` must always be one whole build, old or new,
+//! byte for byte, and nothing may be left beside it once a later build has run.
+//!
+//! Builds are killed with the failpoints in `output.rs` (`SAMTYKKE_FAILPOINT=<step>` aborts
+//! the process at that step); `SAMTYKKE_NO_EXCHANGE` forces the two-rename fallback.
+
+mod common;
+
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+type Tree = Vec<(PathBuf, Vec<u8>)>;
+
+const OLD: &str = "https://old.example";
+const NEW: &str = "https://new.example";
+
+fn build(root: &Path, base: &str, env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_samtykke"))
+        .arg("--root")
+        .arg(root)
+        .args(["build", "--no-widget", "--base-url", base])
+        .envs(env.iter().copied())
+        .output()
+        .expect("run samtykke")
+}
+
+fn ok(output: &Output) {
+    assert!(
+        output.status.success(),
+        "build failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn tree(dir: &Path) -> Tree {
+    let mut files = common::snapshot(dir);
+    files.sort();
+    files
+}
+
+/// The site, and what a whole old build and a whole new build of it hold.
+fn site() -> (tempfile::TempDir, Tree, Tree) {
+    let site = common::site_with(&[]);
+    ok(&build(site.path(), NEW, &[]));
+    let new = tree(&site.path().join("dist"));
+    ok(&build(site.path(), OLD, &[]));
+    let old = tree(&site.path().join("dist"));
+    assert_ne!(old, new, "the two builds differ, so a mix would show");
+    (site, old, new)
+}
+
+/// Staging and retired folders beside `dist/`.
+fn leftovers(root: &Path) -> Vec<String> {
+    std::fs::read_dir(root)
+        .expect("list")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".dist.new-") || n.starts_with(".dist.old-"))
+        .collect()
+}
+
+/// Builds NEW over OLD, killed at `step`; checks what is left, then that the next build
+/// recovers completely.
+fn killed_at(step: &str, fallback: bool, expect: impl Fn(&Path, &Tree, &Tree)) {
+    let (site, old, new) = site();
+    let mut env = vec![("SAMTYKKE_FAILPOINT", step)];
+    if fallback {
+        env.push(("SAMTYKKE_NO_EXCHANGE", "1"));
+    }
+    let killed = build(site.path(), NEW, &env);
+    assert_eq!(
+        killed.status.signal(),
+        Some(6),
+        "{step}: the build aborts there ({:?}, {})",
+        killed.status,
+        String::from_utf8_lossy(&killed.stderr)
+    );
+    expect(site.path(), &old, &new);
+
+    let next = build(site.path(), NEW, &[]);
+    ok(&next);
+    assert_eq!(tree(&site.path().join("dist")), new, "{step}: recovered");
+    assert_eq!(leftovers(site.path()), Vec::<String>::new(), "{step}");
+    assert!(
+        !String::from_utf8_lossy(&next.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&next.stderr)
+    );
+}
+
+#[test]
+fn killed_after_staging_the_old_tree_stays_whole() {
+    for fallback in [false, true] {
+        killed_at("after-stage", fallback, |root, old, _| {
+            assert_eq!(&tree(&root.join("dist")), old);
+            assert_eq!(leftovers(root).len(), 1, "the staged tree is left");
+        });
+    }
+}
+
+#[test]
+fn killed_after_the_exchange_the_new_tree_is_whole() {
+    for fallback in [false, true] {
+        killed_at("after-exchange", fallback, |root, old, new| {
+            assert_eq!(&tree(&root.join("dist")), new);
+            let left = leftovers(root);
+            assert_eq!(left.len(), 1, "the old tree is left: {left:?}");
+            assert_eq!(&tree(&root.join(&left[0])), old);
+        });
+    }
+}
+
+/// The fallback's documented gap: between its two renames there is no `dist/`, but the old
+/// tree is whole beside it and the next build puts a whole tree back.
+#[test]
+fn killed_between_the_fallbacks_renames_nothing_is_mixed() {
+    killed_at("between-renames", true, |root, old, _| {
+        assert!(!root.join("dist").exists());
+        let left: Vec<String> = leftovers(root)
+            .into_iter()
+            .filter(|n| n.starts_with(".dist.old-"))
+            .collect();
+        assert_eq!(left.len(), 1, "{left:?}");
+        assert_eq!(&tree(&root.join(&left[0])), old);
+    });
+}
+
+/// With the exchange, the step between the renames does not exist: the failpoint is never
+/// reached and the build completes.
+#[test]
+fn the_exchange_has_no_moment_without_dist() {
+    let (site, _, new) = site();
+    ok(&build(
+        site.path(),
+        NEW,
+        &[("SAMTYKKE_FAILPOINT", "between-renames")],
+    ));
+    assert_eq!(tree(&site.path().join("dist")), new);
+}
+
+#[test]
+fn twenty_concurrent_builds_all_succeed_and_leave_one_whole_tree() {
+    let (site, old, new) = site();
+    let children: Vec<_> = (0..20)
+        .map(|i| {
+            Command::new(env!("CARGO_BIN_EXE_samtykke"))
+                .arg("--root")
+                .arg(site.path())
+                .args(["build", "--no-widget", "--base-url"])
+                .arg(if i % 2 == 0 { OLD } else { NEW })
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().expect("wait");
+        ok(&out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("warning"), "{stderr}");
+    }
+    let dist = tree(&site.path().join("dist"));
+    assert!(dist == old || dist == new, "dist/ is one whole build");
+    assert_eq!(leftovers(site.path()), Vec::<String>::new());
+}
+
+/// strace's fault injection makes every `unlinkat` fail, as on a tree someone else owns: the
+/// old tree cannot be deleted. The new site is in place, so that is a warning, not a failure.
+#[test]
+fn an_old_tree_that_cannot_be_deleted_is_a_warning() {
+    let strace = Command::new("strace").arg("-V").output();
+    assert!(
+        strace.is_ok_and(|o| o.status.success()),
+        "this test needs strace (apt-get install strace) to inject the deletion failure"
+    );
+    let (site, old, new) = site();
+    let out = Command::new("strace")
+        .args([
+            "-f",
+            "-o",
+            "/dev/null",
+            "-e",
+            "trace=unlinkat",
+            "-e",
+            "inject=unlinkat:error=EACCES",
+        ])
+        .arg(env!("CARGO_BIN_EXE_samtykke"))
+        .arg("--root")
+        .arg(site.path())
+        .args(["build", "--no-widget", "--base-url", NEW])
+        .output()
+        .expect("run strace");
+    ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: the new site is in") && stderr.contains("could not be removed"),
+        "{stderr}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("built "),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(tree(&site.path().join("dist")), new);
+    let left = leftovers(site.path());
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(tree(&site.path().join(&left[0])), old);
+
+    // The next build clears it.
+    ok(&build(site.path(), NEW, &[]));
+    assert_eq!(leftovers(site.path()), Vec::<String>::new());
+}
