@@ -62,6 +62,13 @@ enum Command {
         /// Pages audited side by side.
         #[arg(long, default_value_t = 3)]
         jobs: usize,
+        /// Seconds a page may take to load, start the widget or answer a click.
+        #[arg(long, default_value_t = 15)]
+        page_timeout: u64,
+        /// Milliseconds without a new request before a page counts as settled; raise it for
+        /// sites whose scripts start late.
+        #[arg(long, default_value_t = 1000)]
+        settle_ms: u64,
     },
 }
 
@@ -104,7 +111,18 @@ fn main() -> ExitCode {
             target,
             report_dir,
             jobs,
-        } => samtykke::audit::command(&cli.root, target.as_deref(), report_dir, jobs),
+            page_timeout,
+            settle_ms,
+        } => samtykke::audit::command(
+            &cli.root,
+            target.as_deref(),
+            report_dir,
+            jobs,
+            samtykke::audit::states::Timing {
+                page_timeout: std::time::Duration::from_secs(page_timeout),
+                settle: std::time::Duration::from_millis(settle_ms),
+            },
+        ),
     }
 }
 

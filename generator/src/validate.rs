@@ -453,3 +453,7 @@ fn check_category<'a, 'b>(
     }
     hit
 }
+
+#[cfg(test)]
+#[path = "validate_tests.rs"]
+mod tests;

@@ -52,6 +52,8 @@ pub struct Options {
     pub axe_js: Option<PathBuf>,
     /// Stop adding pages after this many.
     pub max_pages: usize,
+    /// How long a page may take, and how long it must stay quiet to count as settled.
+    pub timing: states::Timing,
 }
 
 impl Options {
@@ -62,6 +64,7 @@ impl Options {
             jobs: 3,
             axe_js: None,
             max_pages: 200,
+            timing: states::Timing::default(),
         }
     }
 }
@@ -196,6 +199,7 @@ pub fn run(options: &Options) -> Result<Report, AuditError> {
         wire: connection.wire(),
         origin: &origin,
         axe: &axe,
+        timing: options.timing,
     };
     let runs = drive(&cx, start, options.jobs.max(1), options.max_pages.max(1));
     drop(connection);
@@ -327,6 +331,7 @@ pub fn command(
     target: Option<&str>,
     report_dir: Option<PathBuf>,
     jobs: usize,
+    timing: states::Timing,
 ) -> std::process::ExitCode {
     use std::process::ExitCode;
     let target = match parse_target(target, root) {
@@ -340,6 +345,7 @@ pub fn command(
     let options = Options {
         report_dir: Some(report_dir.clone()),
         jobs,
+        timing,
         ..Options::new(target)
     };
     match run(&options) {
