@@ -12,7 +12,8 @@
 #
 # Knobs (environment): MUTANTS_JOBS (parallel builds, default 1: the machine has 2 shared cores),
 # MUTANTS_OUT (where each group's mutants.out goes, default target/mutants), PROPTEST_CASES
-# (cases per property test in each mutant's run, default 32 rather than proptest's 256: a
+# MUTANTS_RE (only the mutants whose name matches this regex, e.g. to rerun the missed ones),
+# PROPTEST_CASES (cases per property test in each mutant's run, default 32 rather than proptest's 256: a
 # mutant is usually caught by the first few cases, and the regular suite runs them all).
 #
 # It runs in a copy of the tree (cargo-mutants' default), with a copy of target/ so the
@@ -129,11 +130,12 @@ for row in "${GROUPS_TABLE[@]}"; do
     continue
   fi
   [ -n "$diff_file" ] && common+=(--in-diff "$diff_file")
+  [ -n "${MUTANTS_RE:-}" ] && common+=(--re "$MUTANTS_RE")
   started=$SECONDS
   log "$group: cargo mutants -p $package on $files (tests: cargo test $test_args)"
   set +e
   "$MUTANTS_BIN" mutants "${common[@]}" --jobs "$JOBS" --copy-target=true \
-    --output "$OUT/$group" --no-shuffle -- "${test_words[@]}"
+    --minimum-test-timeout 90 --output "$OUT/$group" --no-shuffle -- "${test_words[@]}"
   rc=$?
   set -e
   # 0: all caught; 2: missed; 3: timeouts; 4: the baseline failed. Anything else is an error.
