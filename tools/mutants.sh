@@ -60,6 +60,7 @@ EQUIVALENT=(
 usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 1; }
 
 MODE=run
+LIST=0
 DIFF_BASE=
 SELECTED=()
 while [ $# -gt 0 ]; do
@@ -69,7 +70,7 @@ while [ $# -gt 0 ]; do
       if [ $# -gt 1 ] && [ "${2#-}" = "$2" ] && git rev-parse -q --verify "$2^{commit}" >/dev/null; then
         DIFF_BASE=$2; shift
       fi ;;
-    --list) MODE=list ;;
+    --list) LIST=1 ;;
     -h|--help) usage ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) SELECTED+=("$1") ;;
@@ -125,11 +126,11 @@ for row in "${GROUPS_TABLE[@]}"; do
   # shellcheck disable=SC2206 # the test arguments are words on purpose
   test_words=($test_args)
   common=(--package "$package" "${file_args[@]}" "${exclude_args[@]}")
-  if [ "$MODE" = list ]; then
+  [ -n "$diff_file" ] && common+=(--in-diff "$diff_file")
+  if [ "$LIST" = 1 ]; then
     "$MUTANTS_BIN" mutants --list "${common[@]}"
     continue
   fi
-  [ -n "$diff_file" ] && common+=(--in-diff "$diff_file")
   [ -n "${MUTANTS_RE:-}" ] && common+=(--re "$MUTANTS_RE")
   started=$SECONDS
   log "$group: cargo mutants -p $package on $files (tests: cargo test $test_args)"
