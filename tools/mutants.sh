@@ -54,7 +54,6 @@ GROUPS_TABLE=(
 # One regex per line (matched against cargo-mutants' mutant name, "file:line:col: replace …"),
 # then " # " and why it is equivalent. Add a line only with a reason someone else can check.
 EQUIVALENT=(
-  'widget/src/json\.rs:.*replace \+= with \*= in .*capacity # a capacity hint: any value gives the same string'
 )
 
 usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 1; }
