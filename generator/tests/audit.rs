@@ -213,6 +213,22 @@ fn the_hesbynett_site_passes() {
     );
     for page in &report.pages {
         assert_eq!(page.states.len(), 4, "{}", page.path);
+        // The loop below checks every request; it must have some to check: accepting starts
+        // ga.js on every page, and the audit sees that request.
+        let accept = page
+            .states
+            .iter()
+            .find(|s| s.state == StateKind::Accept)
+            .expect("an accept state");
+        assert!(
+            accept
+                .requests
+                .iter()
+                .any(|r| r.origin == "https://www.google-analytics.com"),
+            "{}: accepting requested nothing from Google Analytics: {:?}",
+            page.path,
+            accept.requests
+        );
         for state in &page.states {
             assert!(
                 state.error.is_none(),
@@ -297,6 +313,40 @@ fn an_analytics_script_that_is_not_gated_fails() {
         .any(|v| v.rule == Rule::RequestWithoutConsent
             && v.subject == "localhost"
             && v.state == Some(StateKind::Fresh)));
+}
+
+/// A script that calls home a while after the page loaded, before any choice: the audit lets
+/// each page settle on a quiet network (`--settle-ms`), so a late request is still seen.
+#[test]
+#[ignore = "needs Chromium, axe-core and target/widget; bash tools/test.sh runs it"]
+fn a_late_request_before_consent_is_caught() {
+    let late = "setTimeout(function () {\n  var s = document.querySelector('script[data-category]');\n  new Image().src = s.dataset.src.replace(/ga\\.js.*$/, '__utm.gif?late=1');\n}, 700);\n".to_owned();
+    let add_script = |html: &str| {
+        let broken = html.replacen("</head>", "<script src=\"/late.js\"></script></head>", 1);
+        assert_ne!(broken, html, "a head to add the script to");
+        broken
+    };
+    let report = audit_fixture(&Breakage {
+        html: Some(&add_script),
+        files: &[("late.js", late)],
+        ..Breakage::default()
+    });
+    assert_fails_with(
+        &report,
+        Rule::RequestWithoutConsent,
+        "localhost",
+        &[Rule::UndeclaredHost],
+    );
+    let fresh = report
+        .pages
+        .first()
+        .and_then(|p| p.states.iter().find(|s| s.state == StateKind::Fresh))
+        .expect("the fresh state");
+    assert!(
+        fresh.requests.iter().any(|r| r.url.contains("late=1")),
+        "{:?}",
+        fresh.requests
+    );
 }
 
 #[test]

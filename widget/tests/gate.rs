@@ -64,6 +64,28 @@ fn the_gate_decides_the_banner_as_the_widget_would() {
     assert!(asks(), "broken configuration");
 }
 
+/// The gate reads the period from the page's configuration, not a number of its own: a record
+/// just inside each period stays, one just past it asks again.
+#[wasm_bindgen_test]
+fn the_gate_honours_each_expiry_period() {
+    let now = js_sys::Date::now() as u64;
+    let day = 86_400_000;
+    for days in [1u64, 30, 180, 395] {
+        let mut config = config();
+        config.expiry_days = u32::try_from(days).unwrap();
+        let record = |ts| {
+            ConsentRecord::new(&config, Method::RejectAll, "id".into(), ts, |_| false).encode()
+        };
+        // A minute of margin each way for the time between `now` here and in the gate.
+        page(&config, Some(&record(now - days * day + 60_000)));
+        run_gate();
+        assert!(!asks(), "{days} days: a minute before expiry");
+        page(&config, Some(&record(now - days * day - 60_000)));
+        run_gate();
+        assert!(asks(), "{days} days: a minute after expiry");
+    }
+}
+
 #[wasm_bindgen_test]
 fn gpc_needs_no_banner() {
     gpc_signal(true);

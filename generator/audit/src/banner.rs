@@ -8,7 +8,6 @@ use super::observe::clip;
 use super::report::Rule;
 use super::states::{StateRun, BANNER_REJECT, FOOTER_SETTINGS};
 use serde::Deserialize;
-use std::time::Duration;
 
 #[derive(Debug, Deserialize)]
 struct Button {
@@ -237,7 +236,7 @@ fn preferences(page: &mut Page, run: &mut StateRun, axe: &str, key: &str) -> cdp
     } else {
         return Ok(());
     };
-    if !page.wait_for(PREFERENCES_OPEN, Duration::from_secs(3))? {
+    if !page.wait_for(PREFERENCES_OPEN, page.timing().page_timeout)? {
         run.finding(
             Rule::PreferencesDidNotOpen,
             opener,
@@ -254,7 +253,7 @@ fn preferences(page: &mut Page, run: &mut StateRun, axe: &str, key: &str) -> cdp
     }
     axe_check(page, run, axe, "#sk-preferences", "preferences")?;
     page.press("Escape")?;
-    if !page.wait_for(&format!("!{PREFERENCES_OPEN}"), Duration::from_secs(2))? {
+    if !page.wait_for(&format!("!{PREFERENCES_OPEN}"), page.timing().page_timeout)? {
         run.finding(
             Rule::EscapeDoesNotClose,
             "#sk-preferences",
@@ -262,8 +261,7 @@ fn preferences(page: &mut Page, run: &mut StateRun, axe: &str, key: &str) -> cdp
         );
         return Ok(());
     }
-    std::thread::sleep(Duration::from_millis(100));
-    if !page.eval::<bool>(FOCUS_ON_OPENER)? {
+    if !page.wait_for(FOCUS_ON_OPENER, page.timing().settle)? {
         run.finding(
             Rule::PreferencesFocus,
             "#sk-preferences",

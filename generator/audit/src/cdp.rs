@@ -2,7 +2,7 @@
 //! viewport) while `observe` records what it does.
 
 use super::observe::{self, clip, text_at, Cookie, Observed, Recorder};
-use super::states::Phase;
+use super::states::{Phase, Timing};
 use super::wire::Wire;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -40,10 +40,11 @@ pub struct Page {
     /// `http://127.0.0.1:PORT`: requests elsewhere are the ones the audit reports.
     site_origin: String,
     recorder: Arc<Recorder>,
+    timing: Timing,
 }
 
 impl Page {
-    pub fn open(wire: &Arc<Wire>, site_origin: &str) -> Result<Page> {
+    pub fn open(wire: &Arc<Wire>, site_origin: &str, timing: Timing) -> Result<Page> {
         let context = wire.call(
             None,
             "Target.createBrowserContext",
@@ -75,6 +76,7 @@ impl Page {
             context,
             site_origin: site_origin.to_owned(),
             recorder: Recorder::new(site_origin),
+            timing,
         };
         wire.listen(&page.session, page.recorder.handler());
         let (width, height) = DESKTOP;
@@ -120,11 +122,17 @@ impl Page {
         self.recorder.set_phase(phase);
     }
 
+    /// The limits this page is audited with.
+    pub fn timing(&self) -> Timing {
+        self.timing
+    }
+
     /// Waits for the load event after `before` loads, then for a quiet network.
     fn wait_loaded(&self, before: u64, what: &str) -> Result<()> {
-        if !self.recorder.wait_load(before, Duration::from_secs(20)) {
+        if !self.recorder.wait_load(before, self.timing.page_timeout) {
             return Err(CdpError(format!(
-                "{what}: the page did not finish loading in 20 s"
+                "{what}: the page did not finish loading in {} s (--page-timeout)",
+                self.timing.page_timeout.as_secs_f64()
             )));
         }
         self.settle();
@@ -147,17 +155,22 @@ impl Page {
         self.wait_loaded(before, "reload")
     }
 
-    /// Waits until no request has started for 250 ms (scripts that load scripts), at most 3 s.
+    /// Waits until no request has started for `timing.settle`, counted from now or from the
+    /// latest request, whichever is later (a script that loads a script, or one on a timer, is
+    /// seen), at most `timing.page_timeout`.
     pub fn settle(&self) {
         let start = Instant::now();
-        let quiet = Duration::from_millis(250);
-        std::thread::sleep(Duration::from_millis(100));
-        while start.elapsed() < Duration::from_secs(3) {
-            let last = self.recorder.last_request();
-            if last.is_none_or(|t| t.elapsed() >= quiet) {
+        let Timing {
+            settle,
+            page_timeout,
+        } = self.timing;
+        loop {
+            let since = self.recorder.last_request().map_or(start, |t| t.max(start));
+            let quiet = since.elapsed();
+            if quiet >= settle || start.elapsed() >= page_timeout {
                 return;
             }
-            std::thread::sleep(Duration::from_millis(25));
+            std::thread::sleep((settle - quiet).min(Duration::from_millis(50)));
         }
     }
 

@@ -58,6 +58,8 @@ pub struct Options {
     /// No page state starts after this long; what was not audited by then is listed in the
     /// report, which is still written.
     pub time_limit: Duration,
+    /// How long a page may take, and how long it must stay quiet to count as settled.
+    pub timing: states::Timing,
 }
 
 /// Default of [`Options::time_limit`]: far beyond a real site's audit (Hesbynett's takes about a
@@ -74,6 +76,7 @@ impl Options {
             max_pages: 200,
             fetch_timeout: crawl::FETCH_TIMEOUT,
             time_limit: TIME_LIMIT,
+            timing: states::Timing::default(),
         }
     }
 }
@@ -218,6 +221,7 @@ pub fn run(options: &Options) -> Result<Report, AuditError> {
         wire: connection.wire(),
         origin: &origin,
         axe: &axe,
+        timing: options.timing,
     };
     let (runs, skipped) = drive(
         &cx,
@@ -386,6 +390,7 @@ pub fn command(
     jobs: usize,
     fetch_timeout: Duration,
     time_limit: Duration,
+    timing: states::Timing,
 ) -> std::process::ExitCode {
     use std::process::ExitCode;
     let target = match parse_target(target, root) {
@@ -401,6 +406,7 @@ pub fn command(
         jobs,
         fetch_timeout,
         time_limit,
+        timing,
         ..Options::new(target)
     };
     match run(&options) {

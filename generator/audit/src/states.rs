@@ -128,6 +128,27 @@ pub struct StateRun {
     pub error: Option<String>,
 }
 
+/// How long the audit lets a page take. Generous by default: a limit that is too short reports
+/// a working banner as broken on a loaded machine, and a quiet period that is too short misses
+/// a script that starts analytics late. `samtykke audit --page-timeout/--settle-ms` set them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// The longest a page may take to load, start its widget, or answer a click or a key.
+    pub page_timeout: Duration,
+    /// A page has settled once this long has passed with no new request, counted from when
+    /// the audit starts waiting: a script that fires within it is seen.
+    pub settle: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            page_timeout: Duration::from_secs(15),
+            settle: Duration::from_millis(1000),
+        }
+    }
+}
+
 /// Shared, read-only inputs of every state.
 pub struct Context<'a> {
     pub wire: &'a std::sync::Arc<super::wire::Wire>,
@@ -135,6 +156,7 @@ pub struct Context<'a> {
     pub origin: &'a str,
     /// axe-core's source.
     pub axe: &'a str,
+    pub timing: Timing,
 }
 
 pub fn run(cx: &Context<'_>, path: &str, kind: StateKind) -> StateRun {
@@ -148,7 +170,7 @@ pub fn run(cx: &Context<'_>, path: &str, kind: StateKind) -> StateRun {
         info: None,
         error: None,
     };
-    let mut page = match Page::open(cx.wire, cx.origin) {
+    let mut page = match Page::open(cx.wire, cx.origin, cx.timing) {
         Ok(page) => page,
         Err(e) => {
             run.error = Some(format!("cannot open a tab: {e}"));
@@ -205,11 +227,11 @@ impl StateRun {
     }
 }
 
-/// Loads `url` as a new visitor would and waits (up to 4 s) for the widget to start.
+/// Loads `url` as a new visitor would and waits for the widget to start.
 fn arrive(page: &mut Page, run: &mut StateRun, url: &str) -> cdp::Result<()> {
     page.set_phase(Phase::NoChoice);
     page.goto(url)?;
-    page.wait_for(WIDGET_READY, Duration::from_secs(4))?;
+    page.wait_for(WIDGET_READY, page.timing().page_timeout)?;
     page.settle();
     if run.info.is_none() {
         run.info = Some(page_info(page)?);
@@ -278,7 +300,7 @@ fn choose(
     }
     run.snapshot(page, "after the choice", phase)?;
     page.reload()?;
-    page.wait_for(WIDGET_READY, Duration::from_secs(4))?;
+    page.wait_for(WIDGET_READY, page.timing().page_timeout)?;
     page.settle();
     run.snapshot(page, "next page load", phase)?;
     if run.snapshots.last().is_some_and(|s| s.banner_shown) {
@@ -305,7 +327,7 @@ fn click_choice(
     if !page.click(button)? {
         return Ok(false);
     }
-    page.wait_for(&format!("!{ASKS}"), Duration::from_secs(3))?;
+    page.wait_for(&format!("!{ASKS}"), page.timing().page_timeout)?;
     page.settle();
     let key = run.storage_key();
     if let Some(record) = page.local_value(&key)? {
@@ -336,7 +358,7 @@ fn withdraw(page: &mut Page, run: &mut StateRun, url: &str) -> cdp::Result<()> {
         return Ok(());
     }
     page.reload()?;
-    page.wait_for(WIDGET_READY, Duration::from_secs(4))?;
+    page.wait_for(WIDGET_READY, page.timing().page_timeout)?;
     page.settle();
     run.snapshot(page, "after accept all, next page load", Phase::Accepted)?;
 
@@ -348,7 +370,7 @@ fn withdraw(page: &mut Page, run: &mut StateRun, url: &str) -> cdp::Result<()> {
         );
         return Ok(());
     }
-    if !page.wait_for(PREFERENCES_OPEN, Duration::from_secs(3))? {
+    if !page.wait_for(PREFERENCES_OPEN, page.timing().page_timeout)? {
         run.finding(
             Rule::PreferencesDidNotOpen,
             "footer control",
@@ -357,11 +379,17 @@ fn withdraw(page: &mut Page, run: &mut StateRun, url: &str) -> cdp::Result<()> {
         return Ok(());
     }
     // Untick every granted category, one click each, as a visitor would.
+    const CHECKED: &str = "#sk-preferences input[data-sk-category]:checked";
     for _ in 0..64 {
-        if !page.click("#sk-preferences input[data-sk-category]:checked")? {
+        let before: u64 = page.eval(&format!("document.querySelectorAll('{CHECKED}').length"))?;
+        if !page.click(CHECKED)? {
             break;
         }
-        std::thread::sleep(Duration::from_millis(30));
+        // The next click only once this one took, so none lands on a box mid-change.
+        page.wait_for(
+            &format!("document.querySelectorAll('{CHECKED}').length < {before}"),
+            page.timing().page_timeout,
+        )?;
     }
     page.set_phase(Phase::Withdrawn);
     let saved = page.click("#sk-preferences [data-sk=\"save\"]")?
@@ -374,7 +402,7 @@ fn withdraw(page: &mut Page, run: &mut StateRun, url: &str) -> cdp::Result<()> {
         );
         return Ok(());
     }
-    page.wait_for(&format!("!{PREFERENCES_OPEN}"), Duration::from_secs(3))?;
+    page.wait_for(&format!("!{PREFERENCES_OPEN}"), page.timing().page_timeout)?;
     page.settle();
     let key = run.storage_key();
     if let Some(record) = page.local_value(&key)? {
@@ -385,7 +413,7 @@ fn withdraw(page: &mut Page, run: &mut StateRun, url: &str) -> cdp::Result<()> {
     }
     run.snapshot(page, "right after withdrawal", Phase::Withdrawn)?;
     page.reload()?;
-    page.wait_for(WIDGET_READY, Duration::from_secs(4))?;
+    page.wait_for(WIDGET_READY, page.timing().page_timeout)?;
     page.settle();
     run.snapshot(page, "next page load", Phase::Withdrawn)?;
     Ok(())

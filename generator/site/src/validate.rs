@@ -555,3 +555,7 @@ fn check_category<'a, 'b>(
     }
     hit
 }
+
+#[cfg(test)]
+#[path = "validate_tests.rs"]
+mod tests;

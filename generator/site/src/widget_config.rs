@@ -67,8 +67,9 @@ struct Asked<'a> {
 #[derive(Serialize)]
 struct AskedCategory<'a> {
     necessary: bool,
-    title: &'a BTreeMap<String, String>,
-    description: &'a BTreeMap<String, String>,
+    /// `None` for a necessary category: it has no toggle, so its texts are not asked about.
+    title: Option<&'a BTreeMap<String, String>>,
+    description: Option<&'a BTreeMap<String, String>>,
 }
 
 #[derive(Serialize)]
@@ -85,6 +86,9 @@ struct AskedCookie<'a> {
 
 #[derive(Serialize)]
 struct AskedService<'a> {
+    /// Whose consent starts the script: moving it to another optional category changes what a
+    /// visitor's earlier "yes" covers.
+    category: Option<&'a str>,
     name: &'a str,
     provider: &'a str,
     host: &'a str,
@@ -122,12 +126,14 @@ pub fn revision(inventory: &InventoryFile) -> String {
             .categories
             .iter()
             .map(|(id, c)| {
+                let necessary = *c.necessary.get_ref();
+                let asked = |l| (!necessary).then(|| text(l));
                 (
                     id.as_str(),
                     AskedCategory {
-                        necessary: *c.necessary.get_ref(),
-                        title: text(&c.title),
-                        description: text(&c.description),
+                        necessary,
+                        title: asked(&c.title),
+                        description: asked(&c.description),
                     },
                 )
             })
@@ -136,11 +142,19 @@ pub fn revision(inventory: &InventoryFile) -> String {
         services: inventory
             .services
             .iter()
-            .filter(|(_, s)| s.category.as_ref().is_some_and(|c| optional(c.get_ref())))
+            // A service is asked about when its script waits for consent, and also when it only
+            // sets optional cookies: the visitor is shown its name, provider and host either way.
+            .filter(|(id, s)| {
+                s.category.as_ref().is_some_and(|c| optional(c.get_ref()))
+                    || inventory.cookies.iter().any(|c| {
+                        c.service.get_ref() == id.as_str() && optional(c.category.get_ref())
+                    })
+            })
             .map(|(id, s)| {
                 (
                     id.as_str(),
                     AskedService {
+                        category: s.category.as_ref().map(|c| c.get_ref().as_str()),
                         name: &s.name,
                         provider: &s.provider,
                         host: s.host.get_ref(),
@@ -171,6 +185,9 @@ pub fn to_embedded_json(config: &WidgetConfig) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::inventory::{Category, Cookie, Service};
+    use samtykke_contract::record::{ConsentRecord, Method};
+    use samtykke_contract::validity::{self, Status, DAY_MS};
 
     const BASE: &str = r#"
 [categories.necessary]
@@ -183,6 +200,11 @@ order = 1
 title = { nb = "Statistikk" }
 description = { nb = "Telling." }
 
+[categories.marketing]
+order = 2
+title = { nb = "Markedsføring" }
+description = { nb = "Annonser." }
+
 [services.site]
 name = "Nettsted"
 provider = "Eier AS"
@@ -194,6 +216,13 @@ provider = "Google LLC"
 host = "example.no"
 category = "analytics"
 script = "https://www.google-analytics.com/ga.js"
+privacy_url = "https://policies.google.com/privacy"
+transfer = { nb = "USA, EU–US Data Privacy Framework." }
+
+[services.video]
+name = "Vimeo"
+provider = "Vimeo Inc."
+host = "vimeo.com"
 
 [[cookies]]
 name = "PHPSESSID"
@@ -221,11 +250,34 @@ party = "first"
 legal_basis = "consent"
 purpose = { nb = "Kilde." }
 lifetime = { nb = "6 måneder" }
+
+[[cookies]]
+name = "vuid"
+category = "marketing"
+service = "video"
+party = "third"
+legal_basis = "consent"
+storage = "cookie"
+purpose = { nb = "Videovisninger." }
+lifetime = { nb = "1 år" }
 "#;
 
     fn rev(text: &str) -> String {
         let inventory: InventoryFile = toml::from_str(text).expect("valid inventory");
         revision(&inventory)
+    }
+
+    /// `BASE` with the first `from` after the line `anchor` replaced by `to`; `anchor` scopes an
+    /// edit to one table or one cookie. Panics when nothing changes, so a case cannot go stale.
+    fn edit(anchor: &str, from: &str, to: &str) -> String {
+        let at = BASE.find(anchor).unwrap_or_else(|| panic!("no {anchor}"));
+        let (head, tail) = BASE.split_at(at);
+        assert!(tail.contains(from), "no {from} after {anchor}");
+        format!("{head}{}", tail.replacen(from, to, 1))
+    }
+
+    fn cookie(name: &str) -> String {
+        format!("name = \"{name}\"")
     }
 
     #[test]
@@ -245,39 +297,271 @@ lifetime = { nb = "6 måneder" }
         // Swap the two analytics cookies.
         let (head, tail) =
             BASE.split_at(BASE.find("[[cookies]]\nname = \"__utma\"").expect("utma"));
-        let (utma, utmz) =
+        let (utma, rest) =
             tail.split_at(tail.find("[[cookies]]\nname = \"__utmz\"").expect("utmz"));
-        let swapped = format!("{head}{utmz}\n{utma}");
+        let (utmz, vuid) = rest.split_at(rest.find("[[cookies]]\nname = \"vuid\"").expect("vuid"));
+        let swapped = format!("{head}{utmz}\n{utma}\n{vuid}");
         assert_eq!(rev(BASE), rev(&swapped));
-    }
-
-    #[test]
-    fn what_the_visitor_is_asked_about_changes_the_revision() {
-        let base = rev(BASE);
-        assert_ne!(
-            base,
-            rev(&BASE.replace("Statistikk.", "Statistikk og markedsføring.")),
-            "purpose"
-        );
-        assert_ne!(
-            base,
-            rev(&BASE.replace(
-                "description = { nb = \"Telling.\" }",
-                "description = { nb = \"Telling av besøk.\" }"
-            )),
-            "category text"
-        );
-        assert_ne!(base, rev(&BASE.replace("ga.js", "analytics.js")), "script");
-        let added = format!("{BASE}\n[[cookies]]\nname = \"__utmb\"\ncategory = \"analytics\"\nservice = \"ga\"\nparty = \"first\"\nlegal_basis = \"consent\"\npurpose = {{ nb = \"Økt.\" }}\nlifetime = {{ nb = \"30 minutter\" }}\n");
-        assert_ne!(base, rev(&added), "a new cookie");
-    }
-
-    #[test]
-    fn necessary_cookies_do_not_ask_again() {
+        // Services in another order in the file.
+        let (services, cookies) = BASE.split_at(BASE.find("[[cookies]]").expect("cookies"));
+        let (categories, services) =
+            services.split_at(services.find("[services.site]").expect("services"));
+        let (site, others) = services.split_at(services.find("[services.ga]").expect("ga"));
         assert_eq!(
             rev(BASE),
-            rev(&BASE.replace("Skjema.", "Husker hva du fylte inn i skjema."))
+            rev(&format!("{categories}{others}\n{site}\n{cookies}"))
         );
+    }
+
+    /// Every field of the inventory, one at a time: each one the visitor is shown next to a
+    /// toggle changes the revision (so earlier consent no longer counts).
+    #[test]
+    fn each_field_the_visitor_is_asked_about_changes_the_revision() {
+        let base = rev(BASE);
+        let utma = cookie("__utma");
+        let vuid = cookie("vuid");
+        let cases: Vec<(&str, String)> = vec![
+            // Optional categories.
+            (
+                "category title",
+                edit("[categories.analytics]", "Statistikk", "Statistikk og analyse"),
+            ),
+            (
+                "category description",
+                edit("[categories.analytics]", "Telling.", "Telling av besøk."),
+            ),
+            (
+                "an optional category becomes necessary",
+                edit("[categories.analytics]", "order = 1", "order = 1\nnecessary = true"),
+            ),
+            (
+                "a necessary category becomes optional",
+                edit("[categories.necessary]", "necessary = true", "necessary = false"),
+            ),
+            // Optional cookies: every field.
+            ("cookie name", edit(&utma, "__utma", "__utmx")),
+            (
+                "cookie category",
+                edit(&vuid, "category = \"marketing\"", "category = \"analytics\""),
+            ),
+            (
+                "cookie service",
+                edit(&vuid, "service = \"video\"", "service = \"ga\""),
+            ),
+            ("cookie party", edit(&utma, "\"first\"", "\"third\"")),
+            (
+                "cookie legal basis",
+                edit(&utma, "\"consent\"", "\"legitimate-interest\""),
+            ),
+            ("cookie storage", edit(&vuid, "\"cookie\"", "\"local-storage\"")),
+            (
+                "cookie purpose",
+                edit(&utma, "Statistikk.", "Statistikk og markedsføring."),
+            ),
+            ("cookie lifetime", edit(&utma, "2 år", "13 måneder")),
+            ("an optional cookie removed", {
+                let from = BASE.find("[[cookies]]\nname = \"__utmz\"").expect("utmz");
+                let to = BASE.find("[[cookies]]\nname = \"vuid\"").expect("vuid");
+                format!("{}{}", &BASE[..from], &BASE[to..])
+            }),
+            (
+                "an optional cookie added",
+                format!("{BASE}\n[[cookies]]\nname = \"__utmb\"\ncategory = \"analytics\"\nservice = \"ga\"\nparty = \"first\"\nlegal_basis = \"consent\"\npurpose = {{ nb = \"Økt.\" }}\nlifetime = {{ nb = \"30 minutter\" }}\n"),
+            ),
+            (
+                "a necessary cookie becomes optional",
+                edit(&cookie("PHPSESSID"), "\"necessary\"", "\"analytics\""),
+            ),
+            // A service with a script that waits for consent.
+            (
+                "service name",
+                edit("[services.ga]", "Google Analytics", "Google Analytics 4"),
+            ),
+            (
+                "service provider",
+                edit("[services.ga]", "Google LLC", "Google Ireland Ltd"),
+            ),
+            (
+                "service host",
+                edit("[services.ga]", "example.no", "google-analytics.com"),
+            ),
+            (
+                "service category",
+                edit("[services.ga]", "\"analytics\"", "\"marketing\""),
+            ),
+            ("service script", edit("[services.ga]", "ga.js", "analytics.js")),
+            (
+                "service transfer",
+                edit("[services.ga]", "USA, EU–US", "USA, standard contractual clauses"),
+            ),
+            // A service with no script whose cookies are optional.
+            ("cookie-only service name", edit("[services.video]", "Vimeo", "Vimeo Livestream")),
+            (
+                "cookie-only service provider",
+                edit("[services.video]", "Vimeo Inc.", "Vimeo.com, Inc."),
+            ),
+            (
+                "cookie-only service host",
+                edit("[services.video]", "vimeo.com", "player.vimeo.com"),
+            ),
+            (
+                "cookie-only service transfer",
+                edit("[services.video]", "host = \"vimeo.com\"", "host = \"vimeo.com\"\ntransfer = { nb = \"USA.\" }"),
+            ),
+        ];
+        for (what, changed) in &cases {
+            assert_ne!(changed.as_str(), BASE, "{what}: the edit changed nothing");
+            assert_ne!(base, rev(changed), "{what} must ask again");
+        }
+    }
+
+    /// Edits that ask nothing new keep the revision, so visitors are not asked again for nothing.
+    #[test]
+    fn edits_that_ask_nothing_new_keep_the_revision() {
+        let base = rev(BASE);
+        let session = cookie("PHPSESSID");
+        let cases: Vec<(&str, String)> = vec![
+            (
+                "necessary cookie purpose",
+                edit(&session, "Skjema.", "Husker hva du fylte inn i skjema."),
+            ),
+            (
+                "necessary cookie lifetime",
+                edit(&session, "Økt", "Til nettleseren lukkes"),
+            ),
+            (
+                "necessary cookie name",
+                edit(&session, "PHPSESSID", "SESSION"),
+            ),
+            (
+                "necessary cookie party",
+                edit(&session, "\"first\"", "\"third\""),
+            ),
+            (
+                "necessary cookie legal basis",
+                edit(&session, "\"contract\"", "\"legal-obligation\""),
+            ),
+            (
+                "necessary cookie storage",
+                edit(
+                    &session,
+                    "lifetime",
+                    "storage = \"session-storage\"\nlifetime",
+                ),
+            ),
+            (
+                "necessary category title",
+                edit("[categories.necessary]", "Nødvendige", "Strengt nødvendige"),
+            ),
+            (
+                "necessary category description",
+                edit(
+                    "[categories.necessary]",
+                    "Trengs.",
+                    "Trengs for at siden virker.",
+                ),
+            ),
+            // The service of necessary cookies only is not asked about.
+            (
+                "necessary service name",
+                edit("[services.site]", "Nettsted", "Hjemmeside"),
+            ),
+            (
+                "necessary service provider",
+                edit("[services.site]", "Eier AS", "Eier ASA"),
+            ),
+            (
+                "necessary service host",
+                edit("[services.site]", "example.no", "www.example.no"),
+            ),
+            // Display order and a link to the provider's own notice are not what is consented to.
+            (
+                "category order",
+                edit("[categories.analytics]", "order = 1", "order = 7"),
+            ),
+            (
+                "service privacy link",
+                edit(
+                    "[services.ga]",
+                    "policies.google.com/privacy",
+                    "policies.google.com/privacy?hl=no",
+                ),
+            ),
+        ];
+        for (what, changed) in &cases {
+            assert_ne!(changed.as_str(), BASE, "{what}: the edit changed nothing");
+            assert_eq!(base, rev(changed), "{what} must not ask again");
+        }
+    }
+
+    /// Each field of the inventory is decided: hashed (above) or deliberately not. A new field
+    /// stops this from compiling until someone decides whether it asks visitors again.
+    #[test]
+    fn every_inventory_field_is_decided() {
+        let inventory: InventoryFile = toml::from_str(BASE).expect("valid inventory");
+        let InventoryFile {
+            categories,
+            services,
+            cookies,
+        } = &inventory;
+        for Category {
+            necessary: _,
+            order: _,
+            title: _,
+            description: _,
+        } in categories.values()
+        {}
+        for Service {
+            name: _,
+            provider: _,
+            host: _,
+            category: _,
+            script: _,
+            privacy_url: _,
+            transfer: _,
+        } in services.values()
+        {}
+        for Cookie {
+            name: _,
+            category: _,
+            service: _,
+            party: _,
+            legal_basis: _,
+            purpose: _,
+            lifetime: _,
+            storage: _,
+        } in cookies
+        {}
+        assert_eq!(cookies.len(), 4);
+    }
+
+    #[test]
+    fn the_expiry_period_reaches_the_widget_and_ends_consent_on_that_day() {
+        let inventory: InventoryFile = toml::from_str(BASE).expect("valid inventory");
+        let made = 1_700_000_000_000u64;
+        for days in [1u32, 30, 180, 395] {
+            let site: SiteFile =
+                toml::from_str(&format!("{SITE}[consent]\nexpiry_days = {days}\n"))
+                    .expect("valid site");
+            let config = derive(&site, &inventory);
+            assert_eq!(config.expiry_days, days);
+            // Through the wire format the page carries, as the widget reads it.
+            let config = WidgetConfig::from_json(&to_embedded_json(&config))
+                .expect("the widget accepts the config");
+            let record =
+                ConsentRecord::new(&config, Method::AcceptAll, "id".into(), made, |_| true);
+            let end = made + u64::from(days) * DAY_MS;
+            assert_eq!(
+                validity::status(Some(&record), &config, end - 1),
+                Status::Valid,
+                "{days} days: still valid a moment before"
+            );
+            assert_eq!(
+                validity::status(Some(&record), &config, end),
+                Status::Expired,
+                "{days} days: expired on the day"
+            );
+        }
     }
 
     #[test]
@@ -296,7 +580,7 @@ lifetime = { nb = "6 måneder" }
                 .iter()
                 .map(|c| c.id.as_str())
                 .collect::<Vec<_>>(),
-            ["necessary", "analytics"]
+            ["necessary", "analytics", "marketing"]
         );
     }
 

@@ -63,3 +63,15 @@ pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// The CSP source `'sha256-…'` for an inline script, computed here with `sha2` and `base64`
+/// directly, not with the generator's own `csp::script_hash` that the tests check.
+pub fn independent_script_hash(text: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}

@@ -350,6 +350,55 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn category_lookups_answer_from_the_rules() {
+        let mut config = hesbynett();
+        config.categories.push(CategoryRule {
+            id: "marketing".into(),
+            required: false,
+            sources: vec![],
+        });
+        config.categories.push(CategoryRule {
+            id: "security".into(),
+            required: true,
+            sources: vec![],
+        });
+        // Required: exactly the necessary ones; unknown ids are neither required nor optional.
+        let required: Vec<bool> = ["necessary", "analytics", "marketing", "security", "x"]
+            .iter()
+            .map(|c| config.is_required(c))
+            .collect();
+        assert_eq!(required, [true, false, false, true, false]);
+        let optional: Vec<bool> = ["necessary", "analytics", "marketing", "security", "x"]
+            .iter()
+            .map(|c| config.is_optional(c))
+            .collect();
+        assert_eq!(optional, [false, true, true, false, false]);
+        assert_eq!(
+            config.optional_categories().collect::<Vec<_>>(),
+            ["analytics", "marketing"]
+        );
+        assert_eq!(config.category_index("necessary"), Some(0));
+        assert_eq!(config.category_index("security"), Some(3));
+        assert_eq!(config.category_index("x"), None);
+        // The first matching rule decides; globs match prefixes, exact names only themselves.
+        assert_eq!(config.category_of("PHPSESSID"), Some("necessary"));
+        assert_eq!(config.category_of("roundcube_sessid"), Some("necessary"));
+        assert_eq!(config.category_of("__utmz"), Some("analytics"));
+        assert_eq!(config.category_of("_ga_XYZ"), Some("analytics"));
+        assert_eq!(config.category_of("PHPSESSID2"), None);
+        assert_eq!(config.category_of("other"), None);
+        config.cookies.insert(
+            0,
+            CookieRule {
+                pattern: "__utmz".into(),
+                category: "marketing".into(),
+            },
+        );
+        assert_eq!(config.category_of("__utmz"), Some("marketing"));
+        assert_eq!(config.category_of("__utma"), Some("analytics"));
+    }
+
+    #[test]
     fn refuses_broken_or_foreign_configurations() {
         let good = serde_json::to_value(hesbynett()).unwrap();
         let with = |f: &dyn Fn(&mut serde_json::Value)| {

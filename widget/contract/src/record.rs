@@ -435,6 +435,11 @@ mod tests {
                 prop_assert_eq!(choices.get(c), Some(*g));
             }
             prop_assert_eq!(choices.get("zz"), None);
+            prop_assert_eq!(choices.len(), map.len());
+            prop_assert_eq!(choices.is_empty(), map.is_empty());
+            let mut cleared = choices.clone();
+            cleared.clear();
+            prop_assert!(cleared.is_empty() && cleared.iter().next().is_none());
         }
 
         #[test]

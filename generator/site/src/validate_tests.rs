@@ -1,0 +1,353 @@
+//! Unit tests of the inventory and site checks in `validate.rs`: each rule on a small inventory,
+//! with the message, the place it points at (line:col) and the hint.
+
+use super::*;
+use crate::diagnostics::Source;
+
+const SITE: &str = r#"
+name = "X"
+base_url = "https://example.no"
+default_language = "nb"
+[languages.nb]
+name = "Norsk bokmål"
+[languages.en]
+name = "English"
+[controller]
+name = "X AS"
+email = "post@example.no"
+address = { nb = "Gate 1" }
+[policy]
+version = "1.0"
+date = 2026-11-30
+page = "personvern"
+cookie_page = "informasjonskapsler"
+"#;
+
+const GOOD: &str = r#"[categories.necessary]
+necessary = true
+title = { nb = "Nødvendige" }
+description = { nb = "Trengs." }
+
+[categories.analytics]
+title = { nb = "Statistikk" }
+description = { nb = "Telling." }
+
+[services.site]
+name = "Nettsted"
+provider = "Eier AS"
+host = "example.no"
+
+[services.ga]
+name = "Google Analytics"
+provider = "Google LLC"
+host = "example.no"
+category = "analytics"
+script = "https://www.google-analytics.com/ga.js"
+
+[[cookies]]
+name = "PHPSESSID"
+category = "necessary"
+service = "site"
+party = "first"
+legal_basis = "contract"
+purpose = { nb = "Skjema." }
+lifetime = { nb = "Økt" }
+
+[[cookies]]
+name = "__utma"
+category = "analytics"
+service = "ga"
+party = "first"
+legal_basis = "consent"
+purpose = { nb = "Statistikk." }
+lifetime = { nb = "2 år" }
+"#;
+
+/// The diagnostics for `inventory`: (line, col, message, label, help).
+fn check(inventory: &str) -> Vec<(usize, usize, String, String, Option<String>)> {
+    let site: SiteFile = toml::from_str(SITE).expect("valid site");
+    let inv: InventoryFile = toml::from_str(inventory).expect("parses");
+    let source = Source::new("content/cookies.toml", inventory);
+    let mut errors = Diagnostics::default();
+    super::inventory(&inv, &source, &site, &mut errors);
+    errors
+        .iter()
+        .map(|d| {
+            let (line, col) = d.line_col();
+            (
+                line,
+                col,
+                d.message.clone(),
+                d.label.clone(),
+                d.help.clone(),
+            )
+        })
+        .collect()
+}
+
+/// The one diagnostic for `inventory`, which must be the only one.
+fn only(inventory: &str) -> (usize, usize, String, String, Option<String>) {
+    let mut all = check(inventory);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    all.remove(0)
+}
+
+/// 1-based line and column of the first `needle` in `text`.
+fn at(text: &str, needle: &str) -> (usize, usize) {
+    let offset = text.find(needle).unwrap_or_else(|| panic!("no {needle}"));
+    crate::diagnostics::line_col(text, offset)
+}
+
+#[test]
+fn a_good_inventory_has_no_errors() {
+    assert_eq!(check(GOOD), []);
+}
+
+#[test]
+fn an_unknown_category_names_the_known_ones_and_the_closest() {
+    let bad = GOOD.replace(
+        "category = \"analytics\"\nservice = \"ga\"",
+        "category = \"analytic\"\nservice = \"ga\"",
+    );
+    let (line, col, message, label, help) = only(&bad);
+    assert_eq!((line, col), at(&bad, "\"analytic\"\nservice"));
+    assert_eq!(message, "unknown category `analytic`");
+    assert_eq!(label, "expected one of `analytics`, `necessary`");
+    assert_eq!(help.as_deref(), Some("did you mean `analytics`?"));
+}
+
+#[test]
+fn an_unknown_category_far_from_any_suggests_declaring_it() {
+    let bad = GOOD.replace(
+        "category = \"analytics\"\nservice = \"ga\"",
+        "category = \"marketing\"\nservice = \"ga\"",
+    );
+    let (_, _, message, _, help) = only(&bad);
+    assert_eq!(message, "unknown category `marketing`");
+    assert_eq!(
+        help.as_deref(),
+        Some("declare it as [categories.marketing]")
+    );
+}
+
+#[test]
+fn a_service_with_an_unknown_category_is_an_error_too() {
+    let bad = GOOD.replace(
+        "host = \"example.no\"\ncategory = \"analytics\"",
+        "host = \"example.no\"\ncategory = \"analytcs\"",
+    );
+    let (line, col, message, _, help) = only(&bad);
+    assert_eq!((line, col), at(&bad, "\"analytcs\""));
+    assert_eq!(message, "unknown category `analytcs`");
+    assert_eq!(help.as_deref(), Some("did you mean `analytics`?"));
+}
+
+#[test]
+fn an_unknown_service_is_an_error_at_its_name() {
+    let bad = GOOD.replace("service = \"ga\"", "service = \"gaa\"");
+    let (line, col, message, label, help) = only(&bad);
+    assert_eq!((line, col), at(&bad, "\"gaa\""));
+    assert_eq!(message, "unknown service `gaa`");
+    assert_eq!(label, "expected one of `ga`, `site`");
+    assert_eq!(help.as_deref(), Some("did you mean `ga`?"));
+}
+
+#[test]
+fn without_a_necessary_category_the_record_has_nowhere_to_live() {
+    let bad = GOOD.replace("necessary = true\n", "");
+    let all = check(&bad);
+    assert!(
+        all.iter()
+            .any(|(_, _, m, _, _)| m == "no category is marked `necessary = true`"),
+        "{all:#?}"
+    );
+}
+
+#[test]
+fn analytics_cannot_be_strictly_necessary() {
+    let bad = GOOD.replace(
+        "[categories.analytics]\n",
+        "[categories.analytics]\nnecessary = true\n",
+    );
+    let all = check(&bad);
+    let hit = all
+        .iter()
+        .find(|(_, _, m, _, _)| m == "category `analytics` cannot be strictly necessary")
+        .unwrap_or_else(|| panic!("{all:#?}"));
+    assert_eq!(
+        (hit.0, hit.1),
+        at(&bad, "true\ntitle = { nb = \"Statistikk\"")
+    );
+    // Its consent-based cookie is then fine: only the category is wrong.
+    assert_eq!(all.len(), 1, "{all:#?}");
+}
+
+#[test]
+fn an_optional_cookie_needs_consent_as_its_legal_basis() {
+    for (basis, message) in [
+        (
+            "legitimate-interest",
+            "cookie `__utma` needs consent, not legitimate interest",
+        ),
+        ("contract", "cookie `__utma` needs consent, not `contract`"),
+        (
+            "legal-obligation",
+            "cookie `__utma` needs consent, not `legal-obligation`",
+        ),
+    ] {
+        let bad = GOOD.replace(
+            "legal_basis = \"consent\"",
+            &format!("legal_basis = \"{basis}\""),
+        );
+        let (line, col, found, label, help) = only(&bad);
+        // The basis of `__utma`, not the necessary cookie's above it.
+        let utma = bad.find("\"__utma\"").expect("utma");
+        let basis_at = utma + bad[utma..].find(&format!("\"{basis}\"")).expect("basis");
+        assert_eq!(
+            (line, col),
+            crate::diagnostics::line_col(&bad, basis_at),
+            "{basis}"
+        );
+        assert_eq!(found, message);
+        assert_eq!(label, "expected legal_basis = \"consent\"");
+        assert!(
+            help.is_some_and(|h| h.contains("category `analytics` is not strictly necessary")),
+            "{basis}"
+        );
+    }
+    // A necessary cookie may rest on any basis.
+    for basis in ["legitimate-interest", "legal-obligation", "consent"] {
+        let fine = GOOD.replace(
+            "legal_basis = \"contract\"",
+            &format!("legal_basis = \"{basis}\""),
+        );
+        assert_eq!(check(&fine), [], "{basis}");
+    }
+}
+
+#[test]
+fn a_cookie_without_purpose_or_lifetime_is_named_with_the_field() {
+    for (field, line) in [
+        ("purpose", "purpose = { nb = \"Statistikk.\" }\n"),
+        ("lifetime", "lifetime = { nb = \"2 år\" }\n"),
+    ] {
+        let bad = GOOD.replace(line, "");
+        let (l, c, message, label, help) = only(&bad);
+        assert_eq!((l, c), at(&bad, "\"__utma\""), "{field}");
+        assert_eq!(message, format!("cookie `__utma` has no {field}"));
+        assert_eq!(
+            label,
+            format!("expected `{field} = {{ nb = \"…\" }}` in this entry")
+        );
+        assert!(help.is_some_and(|h| h.starts_with("visitors must be told")));
+    }
+}
+
+#[test]
+fn texts_need_the_default_language_and_only_known_ones() {
+    let missing = GOOD.replace(
+        "purpose = { nb = \"Statistikk.\" }",
+        "purpose = { en = \"Statistics.\" }",
+    );
+    let (l, c, message, label, _) = only(&missing);
+    assert_eq!((l, c), at(&missing, "{ en = \"Statistics.\" }"));
+    assert_eq!(
+        message,
+        "cookie `__utma`'s purpose has no text in the default language `nb`"
+    );
+    assert_eq!(label, "expected `nb = \"…\"` here");
+
+    let unknown = GOOD.replace(
+        "title = { nb = \"Statistikk\" }",
+        "title = { nb = \"Statistikk\", smj = \"Statistihkka\" }",
+    );
+    let (_, _, message, _, help) = only(&unknown);
+    assert_eq!(
+        message,
+        "category `analytics`'s title has a text in unknown language `smj`"
+    );
+    assert_eq!(
+        help.as_deref(),
+        Some("declare it in site.toml as [languages.smj]")
+    );
+
+    let transfer = GOOD.replace(
+        "script = \"https://www.google-analytics.com/ga.js\"",
+        "script = \"https://www.google-analytics.com/ga.js\"\ntransfer = { en = \"USA\" }",
+    );
+    let (_, _, message, _, _) = only(&transfer);
+    assert_eq!(
+        message,
+        "service `ga`'s transfer has no text in the default language `nb`"
+    );
+}
+
+#[test]
+fn a_script_needs_a_category_to_wait_for() {
+    let bad = GOOD.replace("category = \"analytics\"\nscript", "script");
+    let (l, c, message, _, _) = only(&bad);
+    assert_eq!(
+        (l, c),
+        at(&bad, "\"https://www.google-analytics.com/ga.js\"")
+    );
+    assert_eq!(message, "service `ga` has a script but no category");
+}
+
+#[test]
+fn the_same_cookie_twice_on_one_host_points_at_both() {
+    let twice = format!(
+        "{GOOD}\n[[cookies]]\nname = \"__utma\"\ncategory = \"analytics\"\nservice = \"ga\"\nparty = \"first\"\nlegal_basis = \"consent\"\npurpose = {{ nb = \"Igjen.\" }}\nlifetime = {{ nb = \"2 år\" }}\n"
+    );
+    let (l, c, message, label, _) = only(&twice);
+    let second = twice.rfind("\"__utma\"").expect("second");
+    assert_eq!((l, c), crate::diagnostics::line_col(&twice, second));
+    assert_eq!(
+        message,
+        "cookie `__utma` is declared twice for host `example.no`"
+    );
+    assert_eq!(label, "declared again here");
+    // In local storage it is another thing, so no clash.
+    let storage = twice.replacen(
+        "lifetime = { nb = \"2 år\" }\n",
+        "lifetime = { nb = \"2 år\" }\nstorage = \"local-storage\"\n",
+        1,
+    );
+    assert_eq!(check(&storage), []);
+}
+
+#[test]
+fn cookie_names_and_category_ids_are_checked() {
+    let bad = GOOD.replace("name = \"__utma\"", "name = \"__u tma\"");
+    let (l, c, message, _, _) = only(&bad);
+    assert_eq!((l, c), at(&bad, "\"__u tma\""));
+    assert_eq!(message, "invalid cookie name `__u tma`");
+
+    let bad = GOOD
+        .replace("[categories.analytics]", "[categories.\"Analytics!\"]")
+        .replace("category = \"analytics\"", "category = \"Analytics!\"");
+    let all = check(&bad);
+    assert!(
+        all.iter()
+            .any(|(_, _, m, _, _)| m == "category id `Analytics!` cannot be used"),
+        "{all:#?}"
+    );
+}
+
+#[test]
+fn too_many_categories_are_refused() {
+    let mut many = GOOD.to_owned();
+    for i in 0..samtykke_contract::config::MAX_CATEGORIES {
+        many.push_str(&format!(
+            "\n[categories.c{i}]\ntitle = {{ nb = \"T\" }}\ndescription = {{ nb = \"D\" }}\n"
+        ));
+    }
+    let all = check(&many);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(
+        all[0].2,
+        format!(
+            "{} categories are too many",
+            samtykke_contract::config::MAX_CATEGORIES + 2
+        )
+    );
+}
