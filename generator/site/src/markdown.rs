@@ -4,7 +4,7 @@
 use crate::diagnostics::{Diagnostic, Diagnostics, Source};
 use crate::validate::not_one_of;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::ops::Range;
 
 /// A page body, turned into HTML with shortcode placeholders.
@@ -65,87 +65,127 @@ pub fn prepare(
     options.insert(Options::ENABLE_TABLES);
     options.insert(Options::ENABLE_HEADING_ATTRIBUTES);
     options.insert(Options::ENABLE_STRIKETHROUGH);
-    let events: Vec<(Event, Range<usize>)> = Parser::new_ext(&markdown, options)
-        .into_offset_iter()
-        .collect();
-
-    let mut out_events = Vec::with_capacity(events.len());
-    let mut anchors = Vec::new();
-    let mut ids = UniqueIds::default();
-    // Sorted once per page, and only if a link is broken, for the list in the error.
-    let mut known_pages: Option<Vec<&str>> = None;
-    let mut known_urls: Option<Vec<&str>> = None;
-    let mut i = 0;
-    while i < events.len() {
-        let (event, range) = &events[i];
-        match event {
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                let dest = resolve_link(
-                    dest_url,
-                    source,
-                    offsets.range(range),
-                    cx,
-                    &mut Known {
-                        pages: &mut known_pages,
-                        urls: &mut known_urls,
-                    },
-                    errors,
-                );
-                out_events.push(Event::Start(Tag::Link {
-                    link_type: *link_type,
-                    dest_url: dest,
-                    title: title.clone(),
-                    id: id.clone(),
-                }));
-            }
-            Event::Start(Tag::Heading {
-                level,
-                id,
-                classes,
-                attrs,
-            }) => {
-                // Collect the heading's text to derive an id, unless the editor gave one.
-                let end = events[i..]
-                    .iter()
-                    .position(|(e, _)| matches!(e, Event::End(TagEnd::Heading(_))))
-                    .map_or(events.len(), |p| i + p);
-                let text: String = events[i + 1..end]
-                    .iter()
-                    .filter_map(|(e, _)| match e {
-                        Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
-                        _ => None,
-                    })
-                    .collect();
-                let base = id
-                    .as_ref()
-                    .map_or_else(|| slugify(&text), |id| id.to_string());
-                let unique = ids.claim(base);
-                if *level != HeadingLevel::H1 {
-                    anchors.push(unique.clone());
-                }
-                out_events.push(Event::Start(Tag::Heading {
-                    level: *level,
-                    id: Some(CowStr::from(unique)),
-                    classes: classes.clone(),
-                    attrs: attrs.clone(),
-                }));
-            }
-            other => out_events.push(other.clone()),
-        }
-        i += 1;
-    }
-
+    // The events stream from the parser into the HTML writer: a body of ten megabytes makes
+    // millions of them, and holding them all (twice, as this did) cost a hundred times the
+    // input in memory. Only one heading's events are ever held, to derive its id.
+    let mut rewrite = Rewrite {
+        parser: Parser::new_ext(&markdown, options).into_offset_iter(),
+        held: VecDeque::new(),
+        links: Links {
+            source,
+            cx,
+            offsets: &offsets,
+            known_pages: None,
+            known_urls: None,
+            errors,
+        },
+        ids: UniqueIds::default(),
+        anchors: Vec::new(),
+    };
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, out_events.into_iter());
+    pulldown_cmark::html::push_html(&mut html, &mut rewrite);
     Prepared {
         html,
         shortcodes,
-        anchors,
+        anchors: rewrite.anchors,
+    }
+}
+
+/// The parser's events with links resolved and headings given unique ids.
+struct Rewrite<'a, 'c, 'e, I> {
+    parser: I,
+    /// A heading's events after its start, held while its text gives the id.
+    held: VecDeque<Event<'a>>,
+    links: Links<'c, 'e>,
+    ids: UniqueIds,
+    anchors: Vec<String>,
+}
+
+impl<'a, I: Iterator<Item = (Event<'a>, Range<usize>)>> Iterator for Rewrite<'a, '_, '_, I> {
+    type Item = Event<'a>;
+
+    fn next(&mut self) -> Option<Event<'a>> {
+        if let Some(event) = self.held.pop_front() {
+            return Some(event);
+        }
+        let (event, range) = self.parser.next()?;
+        let Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) = event
+        else {
+            return Some(self.links.resolve(event, &range));
+        };
+        // Hold the heading's events up to its end, collecting its text for the id; links in
+        // a heading are resolved like any other.
+        let mut text = String::new();
+        for (inner, inner_range) in self.parser.by_ref() {
+            if let Event::Text(t) | Event::Code(t) = &inner {
+                text.push_str(t);
+            }
+            let end = matches!(inner, Event::End(TagEnd::Heading(_)));
+            self.held.push_back(self.links.resolve(inner, &inner_range));
+            if end {
+                break;
+            }
+        }
+        let base = id
+            .as_ref()
+            .map_or_else(|| slugify(&text), |id| id.to_string());
+        let unique = self.ids.claim(base);
+        if level != HeadingLevel::H1 {
+            self.anchors.push(unique.clone());
+        }
+        Some(Event::Start(Tag::Heading {
+            level,
+            id: Some(CowStr::from(unique)),
+            classes,
+            attrs,
+        }))
+    }
+}
+
+/// Resolves and checks the links of one page.
+struct Links<'c, 'e> {
+    source: &'c Source,
+    cx: &'c Context<'c>,
+    offsets: &'c OffsetMap,
+    // Sorted once per page, and only if a link is broken, for the list in the error.
+    known_pages: Option<Vec<&'c str>>,
+    known_urls: Option<Vec<&'c str>>,
+    errors: &'e mut Diagnostics,
+}
+
+impl<'c> Links<'c, '_> {
+    fn resolve<'a>(&mut self, event: Event<'a>, range: &Range<usize>) -> Event<'a> {
+        let Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) = event
+        else {
+            return event;
+        };
+        let dest = resolve_link(
+            &dest_url,
+            self.source,
+            self.offsets.range(range),
+            self.cx,
+            &mut Known {
+                pages: &mut self.known_pages,
+                urls: &mut self.known_urls,
+            },
+            self.errors,
+        );
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url: dest,
+            title,
+            id,
+        })
     }
 }
 
