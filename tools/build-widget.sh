@@ -47,8 +47,11 @@ else
   warn "rustup's rust-src component is missing, so std's panic machinery stays in the widget" \
     "(about 1.7 KB brotli); add it with: rustup component add rust-src"
 fi
-# The budget for wasm + glue, brotli: just above what each kind of build reaches.
-if [ "$std_source" = yes ]; then default_max=13750; else default_max=15450; fi
+# The budget for wasm + glue, brotli: just above what each kind of build reaches. It rose by about
+# 760 bytes when the widget began to start only the sources the generator declares for each
+# optional category (issue 9's defence in depth: a gated element of the necessary category, or
+# with an undeclared source, never starts); the size work of the performance issue comes after.
+if [ "$std_source" = yes ]; then default_max=14550; else default_max=16250; fi
 max_brotli=${SAMTYKKE_WIDGET_MAX_BROTLI:-$default_max}
 
 # wasm-cargo is cargo aimed at wasm32; in the toolchain's debian mode it is Debian's rustc-web with
