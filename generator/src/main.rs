@@ -1,84 +1,13 @@
-use clap::{Parser, Subcommand};
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
-use samtykke_site::build::{self, BuildError};
-use samtykke_site::render::Options;
-use std::io::IsTerminal;
-use std::path::PathBuf;
+//! `samtykke`: parses the command line and hands it to one of `cmd`'s commands, which print
+//! and choose the exit code. The work itself is in the libraries.
+
+mod cli;
+mod cmd;
+mod term;
+
+use clap::Parser;
+use cli::{Cli, Command};
 use std::process::ExitCode;
-
-/// Static-site generator for privacy policies and cookie inventories.
-#[derive(Parser)]
-#[command(name = "samtykke", version, about)]
-struct Cli {
-    /// The site's directory, holding content/ and themes/.
-    #[arg(long, global = true, default_value = ".")]
-    root: PathBuf,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Check the content, render the site and write it atomically.
-    Build {
-        /// Output directory [default: <root>/dist].
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Absolute URL the site is published at, overriding site.toml.
-        #[arg(long)]
-        base_url: Option<String>,
-        /// Where tools/build-widget.sh left the compiled widget [default: <root>/target/widget].
-        #[arg(long, conflicts_with = "no_widget")]
-        widget_dir: Option<PathBuf>,
-        /// Build without the consent widget: gated scripts then never start.
-        #[arg(long)]
-        no_widget: bool,
-    },
-    #[cfg(feature = "serve")]
-    /// Build into memory and serve on 127.0.0.1, rebuilding and reloading on every change.
-    Serve {
-        /// Port on 127.0.0.1; 0 picks a free one.
-        #[arg(long, default_value_t = 1111)]
-        port: u16,
-    },
-    /// Check the content without writing anything, and report gaps in the policy and inventory.
-    Check {
-        /// Treat warnings as errors (for CI).
-        #[arg(long)]
-        strict: bool,
-    },
-    /// Create a new site in DIR, in Norwegian, ready to build and to fill in.
-    Init {
-        /// An empty or new directory.
-        dir: PathBuf,
-    },
-    #[cfg(feature = "audit")]
-    /// Audit a built site in headless Chromium: cookies, storage and third-party requests before
-    /// and after each choice, the banner, CSP, console and axe-core. Exits 1 on any violation.
-    Audit {
-        /// A built site's directory [default: <root>/dist], or a URL on this machine.
-        target: Option<String>,
-        /// Where audit.html and audit.json go [default: <root>/target/samtykke-audit].
-        #[arg(long)]
-        report_dir: Option<PathBuf>,
-        /// Pages audited side by side.
-        #[arg(long, default_value_t = 3)]
-        jobs: usize,
-        /// Seconds one fetch outside the browser (sitemap.xml) may take in all.
-        #[arg(long, default_value_t = 10)]
-        fetch_timeout: u64,
-        /// Seconds after which no further page is started; the partial report is written.
-        #[arg(long, default_value_t = 1800)]
-        time_limit: u64,
-        /// Seconds a page may take to load, start the widget or answer a click.
-        #[arg(long, default_value_t = 15)]
-        page_timeout: u64,
-        /// Milliseconds without a new request before a page counts as settled; raise it for
-        /// sites whose scripts start late.
-        #[arg(long, default_value_t = 1000)]
-        settle_ms: u64,
-    },
-}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -88,37 +17,11 @@ fn main() -> ExitCode {
             base_url,
             widget_dir,
             no_widget,
-        } => {
-            let out = out.unwrap_or_else(|| cli.root.join("dist"));
-            let widget = if no_widget {
-                None
-            } else {
-                let dir = widget_dir.unwrap_or_else(|| cli.root.join("target").join("widget"));
-                match build::read_widget(&dir) {
-                    Ok(bundle) => Some(bundle),
-                    Err(e) => return fail(&e),
-                }
-            };
-            let options = Options {
-                base_url,
-                widget,
-                ..Options::default()
-            };
-            match build::build(&cli.root, &out, &options) {
-                Ok(summary) => {
-                    for warning in &summary.warnings {
-                        eprintln!("warning: {warning}");
-                    }
-                    println!("built {summary} → {}", out.display());
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(&e),
-            }
-        }
+        } => cmd::build::run(&cli.root, out, base_url, widget_dir, no_widget),
         #[cfg(feature = "serve")]
-        Command::Serve { port } => samtykke_serve::run(&cli.root, port),
-        Command::Check { strict } => samtykke_site::check::run(&cli.root, strict),
-        Command::Init { dir } => samtykke_site::init::run(&dir),
+        Command::Serve { port } => cmd::serve::run(&cli.root, port),
+        Command::Check { strict } => cmd::check::run(&cli.root, strict),
+        Command::Init { dir } => cmd::init::run(&dir),
         #[cfg(feature = "audit")]
         Command::Audit {
             target,
@@ -128,7 +31,7 @@ fn main() -> ExitCode {
             time_limit,
             page_timeout,
             settle_ms,
-        } => samtykke_audit::command(
+        } => cmd::audit::run(
             &cli.root,
             target.as_deref(),
             report_dir,
@@ -141,26 +44,4 @@ fn main() -> ExitCode {
             },
         ),
     }
-}
-
-fn fail(error: &BuildError) -> ExitCode {
-    match error {
-        BuildError::Content(diagnostics) => {
-            // termcolor's Auto looks only at TERM; a pipe or a log file gets no colours.
-            let choice = if std::io::stderr().is_terminal() {
-                ColorChoice::Auto
-            } else {
-                ColorChoice::Never
-            };
-            let mut stderr = StandardStream::stderr(choice);
-            let _ = diagnostics.emit(&mut stderr);
-            let n = diagnostics.len();
-            eprintln!(
-                "error: the site was not built: {n} error{} in content/; the output directory is unchanged",
-                if n == 1 { "" } else { "s" }
-            );
-        }
-        other => eprintln!("error: {other}"),
-    }
-    ExitCode::FAILURE
 }

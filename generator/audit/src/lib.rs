@@ -381,60 +381,6 @@ fn worker(
     }
 }
 
-/// The `samtykke audit` command: runs, prints the table, writes the report. Exit status 0 when
-/// the site passes, 1 on any violation, 2 when the audit could not run.
-pub fn command(
-    root: &Path,
-    target: Option<&str>,
-    report_dir: Option<PathBuf>,
-    jobs: usize,
-    fetch_timeout: Duration,
-    time_limit: Duration,
-    timing: states::Timing,
-) -> std::process::ExitCode {
-    use std::process::ExitCode;
-    let target = match parse_target(target, root) {
-        Ok(target) => target,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let report_dir = report_dir.unwrap_or_else(|| root.join("target").join("samtykke-audit"));
-    let options = Options {
-        report_dir: Some(report_dir.clone()),
-        jobs,
-        fetch_timeout,
-        time_limit,
-        timing,
-        ..Options::new(target)
-    };
-    match run(&options) {
-        Ok(report) => {
-            print!("{}", report.table());
-            println!(
-                "report: {} and {}",
-                report_dir.join("audit.html").display(),
-                report_dir.join("audit.json").display()
-            );
-            if !report.incomplete.is_empty() {
-                for why in &report.incomplete {
-                    eprintln!("error: the audit is incomplete: {why}");
-                }
-                ExitCode::from(2)
-            } else if report.passed {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
-        }
-        Err(e) => {
-            eprintln!("error: the audit could not run: {e}");
-            ExitCode::from(2)
-        }
-    }
-}
-
 /// Judges every run and puts the report together.
 fn assemble(runs: Vec<StateRun>, origin: &str, directory: Option<PathBuf>) -> Report {
     let mut by_page: BTreeMap<String, Vec<StateRun>> = BTreeMap::new();

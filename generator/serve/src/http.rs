@@ -568,24 +568,12 @@ fn with_type<R: Read>(mut response: Response<R>, path: &str) -> Response<R> {
     response
 }
 
-/// Decodes `%XX` escapes; a malformed escape stays as written.
+/// Decodes `%XX` escapes; a malformed escape stays as written, and bytes that are not UTF-8
+/// become U+FFFD.
 pub fn percent_decode(path: &str) -> String {
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(path)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]

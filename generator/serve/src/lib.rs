@@ -12,9 +12,8 @@ mod reload;
 mod watch;
 
 use crate::http::{Files, Hook, Server};
-use samtykke_site::build::BuildError;
-use samtykke_site::model;
-use samtykke_site::render::{self, Options, WidgetBundle};
+use samtykke_site::build::{self, Error};
+use samtykke_site::render::{Options, WidgetBundle};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -152,11 +151,8 @@ impl Builder {
             extra_module: Some(reload::client_script(generation)),
             ..self.options.clone()
         };
-        let result = model::load(&self.root)
-            .map_err(BuildError::Content)
-            .and_then(|site| render::render(&site, &options).map_err(BuildError::Render));
-        match result {
-            Ok(rendered) => {
+        match build::render_site(&self.root, &options) {
+            Ok((_, rendered)) => {
                 let pages = rendered.pages;
                 if let Ok(mut files) = self.files.write() {
                     *files = rendered.files;
@@ -182,9 +178,9 @@ impl Builder {
 }
 
 /// The terminal's and the overlay's text: rustc-style diagnostics and a closing line.
-fn failure_message(error: &BuildError) -> String {
+fn failure_message(error: &Error) -> String {
     match error {
-        BuildError::Content(diagnostics) => {
+        Error::Content(diagnostics) => {
             let n = diagnostics.len();
             format!(
                 "{}error: the site was not rebuilt: {n} error{} in content/; still serving the last good build\n",
@@ -195,78 +191,5 @@ fn failure_message(error: &BuildError) -> String {
         other => format!(
             "error: {other}\nerror: the site was not rebuilt; still serving the last good build\n"
         ),
-    }
-}
-
-/// The `serve` command: starts, says where, and serves until interrupted.
-pub fn run(root: &Path, port: u16) -> std::process::ExitCode {
-    let widget_dir = root.join("target").join("widget");
-    let widget = match samtykke_site::build::read_widget(&widget_dir) {
-        Ok(bundle) => Some(bundle),
-        Err(_) => {
-            eprintln!(
-                "note: no compiled widget in {}; serving without it, so the banner's buttons do nothing (run tools/build-widget.sh to add it)",
-                widget_dir.display()
-            );
-            None
-        }
-    };
-    let shown_root = root.to_path_buf();
-    let report: Reporter = Arc::new(move |outcome: &Outcome, changed: &[PathBuf]| {
-        // Editors' and tools' temporary files are gone by now; what is left is what changed.
-        let existing: Vec<PathBuf> = changed.iter().filter(|p| p.exists()).cloned().collect();
-        let changed: Vec<PathBuf> = if existing.is_empty() {
-            changed.to_vec()
-        } else {
-            existing
-        }
-        .iter()
-        .map(|p| samtykke_site::diagnostics::display_path(&shown_root, p))
-        .collect();
-        let what = match changed.as_slice() {
-            [] => String::new(),
-            [one] => format!(" after a change to {}", one.display()),
-            [first, rest @ ..] => format!(
-                " after changes to {} and {} more",
-                first.display(),
-                rest.len()
-            ),
-        };
-        match outcome {
-            Outcome::Built { pages, elapsed, .. } => {
-                println!("built {pages} pages in {} ms{what}", elapsed.as_millis());
-            }
-            Outcome::Failed {
-                message, elapsed, ..
-            } => {
-                eprint!("{message}");
-                eprintln!(
-                    "(build took {} ms{what}; the pages show this until the file is fixed)",
-                    elapsed.as_millis()
-                );
-            }
-        }
-    });
-    match Serve::start(root, port, widget, report) {
-        Ok(serve) => {
-            println!(
-                "serving {}/ on 127.0.0.1 only; watching {} and {}; press Ctrl-C to stop",
-                serve.url(),
-                root.join("content").display(),
-                root.join("themes").display()
-            );
-            loop {
-                std::thread::park();
-            }
-        }
-        Err(e) => {
-            eprintln!("error: cannot serve: {e}");
-            if e.kind() == std::io::ErrorKind::AddrInUse || e.to_string().contains("in use") {
-                eprintln!(
-                    "  help: another program uses port {port}; pass --port 0 for any free port"
-                );
-            }
-            std::process::ExitCode::FAILURE
-        }
     }
 }

@@ -1,37 +1,13 @@
-//! `samtykke build`: load, render, write; and what it reports.
+//! The pipeline every command runs: load (content → validate → model) and render, in memory;
+//! `build` then writes the result atomically. `check` and serve's rebuild use [`render_site`].
 
-use crate::diagnostics::Diagnostics;
-use crate::model;
-use crate::output::{self, OutputError};
-use crate::render::{self, Options, RenderError, WidgetBundle};
-use std::path::{Path, PathBuf};
+use crate::model::{self, Site};
+use crate::output;
+use crate::render::{self, Options, Rendered, WidgetBundle};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-#[derive(Debug)]
-pub enum BuildError {
-    /// Mistakes in the editor's files.
-    Content(Diagnostics),
-    Render(RenderError),
-    Output(OutputError),
-    Widget(PathBuf, std::io::Error),
-}
-
-impl std::fmt::Display for BuildError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            BuildError::Content(d) => write!(f, "{d}"),
-            BuildError::Render(e) => write!(f, "{e}"),
-            BuildError::Output(e) => write!(f, "{e}"),
-            BuildError::Widget(path, e) => write!(
-                f,
-                "cannot read the compiled widget at {}: {e}\n  help: run tools/build-widget.sh, or pass --no-widget for a site without consent enforcement",
-                path.display()
-            ),
-        }
-    }
-}
-
-impl std::error::Error for BuildError {}
+pub use crate::error::Error;
 
 #[derive(Debug)]
 pub struct Summary {
@@ -58,10 +34,10 @@ impl std::fmt::Display for Summary {
 }
 
 /// Reads `samtykke.js` and `samtykke_bg.wasm` that tools/build-widget.sh leaves in `dir`.
-pub fn read_widget(dir: &Path) -> Result<WidgetBundle, BuildError> {
+pub fn read_widget(dir: &Path) -> Result<WidgetBundle, Error> {
     let read = |name: &str| {
         let path = dir.join(name);
-        std::fs::read(&path).map_err(|e| BuildError::Widget(path, e))
+        std::fs::read(&path).map_err(|source| Error::Widget { path, source })
     };
     Ok(WidgetBundle {
         js: read("samtykke.js")?,
@@ -69,12 +45,18 @@ pub fn read_widget(dir: &Path) -> Result<WidgetBundle, BuildError> {
     })
 }
 
+/// The site at `root`, loaded, validated and rendered into memory, with the model it came from.
+pub fn render_site(root: &Path, options: &Options) -> Result<(Site, Rendered), Error> {
+    let site = model::load(root)?;
+    let rendered = render::render(&site, options)?;
+    Ok((site, rendered))
+}
+
 /// Builds the site at `root` into `out`. On any error `out` is left as it was.
-pub fn build(root: &Path, out: &Path, options: &Options) -> Result<Summary, BuildError> {
+pub fn build(root: &Path, out: &Path, options: &Options) -> Result<Summary, Error> {
     let started = Instant::now();
-    let site = model::load(root).map_err(BuildError::Content)?;
-    let rendered = render::render(&site, options).map_err(BuildError::Render)?;
-    let written = output::write_atomically(out, &rendered.files).map_err(BuildError::Output)?;
+    let (_, rendered) = render_site(root, options)?;
+    let written = output::write_atomically(out, &rendered.files)?;
     Ok(Summary {
         pages: rendered.pages,
         files: rendered.files.len(),

@@ -1,6 +1,7 @@
 //! Errors in the editor's files, reported the way rustc reports them: file, line, column, what
 //! was expected, and a hint.
 
+pub use codespan_reporting::diagnostic::Severity;
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor::WriteColor, Config};
@@ -175,24 +176,8 @@ impl Diagnostics {
 
     /// Writes every diagnostic with its source excerpt, as rustc does.
     pub fn emit(&self, out: &mut dyn WriteColor) -> std::io::Result<()> {
-        let config = Config::default();
-        // Each file once: codespan indexes a file's lines when it is added.
-        let mut files = SimpleFiles::new();
-        let mut ids: HashMap<(*const u8, &Path), usize> = HashMap::new();
+        let mut files = Files::default();
         for diagnostic in &self.0 {
-            let source = &diagnostic.source;
-            let id = *ids
-                .entry((source.text.as_ptr(), source.path.as_path()))
-                .or_insert_with(|| {
-                    files.add(source.path.display().to_string(), source.text.clone())
-                });
-            let mut labels = Vec::new();
-            if let Some(span) = &diagnostic.span {
-                labels.push(Label::primary(id, span.clone()).with_message(&diagnostic.label));
-            }
-            if let Some((span, message)) = &diagnostic.related {
-                labels.push(Label::secondary(id, span.clone()).with_message(message));
-            }
             let mut notes = Vec::new();
             if diagnostic.span.is_none() && !diagnostic.label.is_empty() {
                 notes.push(diagnostic.label.clone());
@@ -200,21 +185,7 @@ impl Diagnostics {
             if let Some(help) = &diagnostic.help {
                 notes.push(format!("help: {help}"));
             }
-            let report = Report::error()
-                .with_message(&diagnostic.message)
-                .with_labels(labels)
-                .with_notes(notes);
-            if diagnostic.span.is_none() {
-                writeln!(out, "error: {}", diagnostic.message)?;
-                writeln!(out, "  --> {}", diagnostic.source.path.display())?;
-                for note in &report.notes {
-                    writeln!(out, "   = {note}")?;
-                }
-                writeln!(out)?;
-                continue;
-            }
-            term::emit_to_write_style(out, &config, &files, &report)
-                .map_err(std::io::Error::other)?;
+            emit(out, &mut files, diagnostic, Severity::Error, None, notes)?;
         }
         Ok(())
     }
@@ -235,6 +206,67 @@ impl std::fmt::Display for Diagnostics {
         }
         Ok(())
     }
+}
+
+/// The files diagnostics point into, each added once: codespan indexes a file's lines when it
+/// is added.
+#[derive(Default)]
+pub struct Files<'a> {
+    files: SimpleFiles<String, Arc<str>>,
+    ids: HashMap<(*const u8, &'a Path), usize>,
+}
+
+impl<'a> Files<'a> {
+    fn id(&mut self, source: &'a Source) -> usize {
+        let files = &mut self.files;
+        *self
+            .ids
+            .entry((source.text.as_ptr(), source.path.as_path()))
+            .or_insert_with(|| files.add(source.path.display().to_string(), source.text.clone()))
+    }
+}
+
+/// Writes one diagnostic the way rustc does: `error[code]: message`, the excerpt with its
+/// labels, then `= note` lines. The one renderer for load errors and `check`'s findings. A
+/// diagnostic about a whole file has no excerpt: its path stands in for it.
+pub fn emit<'a>(
+    out: &mut dyn WriteColor,
+    files: &mut Files<'a>,
+    diagnostic: &'a Diagnostic,
+    severity: Severity,
+    code: Option<&str>,
+    notes: Vec<String>,
+) -> std::io::Result<()> {
+    let Some(span) = &diagnostic.span else {
+        let word = match severity {
+            Severity::Bug => "bug",
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+            Severity::Help => "help",
+        };
+        let code = code.map(|c| format!("[{c}]")).unwrap_or_default();
+        writeln!(out, "{word}{code}: {}", diagnostic.message)?;
+        writeln!(out, "  --> {}", diagnostic.source.path.display())?;
+        for note in &notes {
+            writeln!(out, "   = {note}")?;
+        }
+        return writeln!(out);
+    };
+    let id = files.id(&diagnostic.source);
+    let mut labels = vec![Label::primary(id, span.clone()).with_message(&diagnostic.label)];
+    if let Some((span, message)) = &diagnostic.related {
+        labels.push(Label::secondary(id, span.clone()).with_message(message));
+    }
+    let mut report = Report::new(severity)
+        .with_message(&diagnostic.message)
+        .with_labels(labels)
+        .with_notes(notes);
+    if let Some(code) = code {
+        report = report.with_code(code);
+    }
+    term::emit_to_write_style(out, &Config::default(), &files.files, &report)
+        .map_err(std::io::Error::other)
 }
 
 /// A path as the editor knows it: relative to `root` when it lies under it.

@@ -2,13 +2,14 @@
 //!
 //! Data flows one way: `content` (files) → `model` (checked by `validate`, bodies prepared by
 //! `markdown`) → `render` (pages, assets and the widget's configuration from `widget_config`)
-//! → `output` (written atomically). `build` puts those together; `check` reports what the policy
-//! and inventory still lack. Nothing here serves HTTP or drives a browser.
+//! → `output` (written atomically). `build` puts those together and [`Error`] is what any of it
+//! returns; `check` reports what the policy and inventory still lack. Nothing here serves HTTP or drives a browser.
 
 pub mod build;
 pub mod check;
 pub mod content;
 pub mod diagnostics;
+mod error;
 pub mod init;
 pub mod markdown;
 pub mod model;
@@ -17,3 +18,5 @@ pub mod render;
 pub mod site_fs;
 pub mod validate;
 pub mod widget_config;
+
+pub use error::{Error, RenderError};

@@ -90,22 +90,13 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
     );
     let inventory_errors = errors.len();
 
-    let theme = content.site.theme.get_ref();
-    let theme_dir = root.join("themes").join(theme);
-    if !theme_dir.join("templates").is_dir() {
-        errors.push(
-            Diagnostic::new(
-                &content.site_source,
-                Some(content.site.theme.span()).filter(|s| !s.is_empty()),
-                format!("theme `{theme}` not found"),
-            )
-            .label(format!(
-                "expected a directory {}",
-                theme_dir.join("templates").display()
-            )),
-        );
-        return Err(errors);
-    }
+    let theme_dir = match theme_dir(root, &content) {
+        Ok(dir) => dir,
+        Err(missing) => {
+            errors.push(*missing);
+            return Err(errors);
+        }
+    };
     let shortcodes = list_shortcodes(&theme_dir);
 
     let default_lang = content.site.default_language.get_ref().clone();
@@ -113,6 +104,57 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
     languages.sort_by_key(|l| (*l != default_lang, l.clone()));
 
     // Languages and URLs first: bodies link to each other.
+    let placed = place(&content, &languages, &default_lang, &mut errors);
+    policy_pages(&content, &placed.seen, &default_lang, &mut errors);
+    // Bodies are checked against the pages placed above; with a page missing, every link to it
+    // would be reported again.
+    if errors.len() > inventory_errors {
+        return Err(errors);
+    }
+    let pages = prepare(&content, placed, &shortcodes, &default_lang, &mut errors);
+    errors.into_result()?;
+    Ok(assemble(content, pages, theme_dir, languages))
+}
+
+/// `themes/<theme>`, or the error that it has no templates.
+fn theme_dir(root: &Path, content: &Content) -> Result<PathBuf, Box<Diagnostic>> {
+    let theme = content.site.theme.get_ref();
+    let theme_dir = root.join("themes").join(theme);
+    if theme_dir.join("templates").is_dir() {
+        return Ok(theme_dir);
+    }
+    Err(Box::new(
+        Diagnostic::new(
+            &content.site_source,
+            Some(content.site.theme.span()).filter(|s| !s.is_empty()),
+            format!("theme `{theme}` not found"),
+        )
+        .label(format!(
+            "expected a directory {}",
+            theme_dir.join("templates").display()
+        )),
+    ))
+}
+
+/// Every page's language and URL, in the order of `content.pages` (without the refused ones).
+struct Placed {
+    /// (language, URL) per accepted page.
+    pages: Vec<(String, String)>,
+    /// The page's file name as a link writes it (`kontakt.md`, `kontakt.en.md`) → its URL.
+    by_path: HashMap<String, String>,
+    /// (slug, language) → the file that holds it.
+    seen: HashMap<(String, String), Source>,
+}
+
+/// Gives each page its language and URL; a page in an unknown language or a second page with
+/// the same slug and language is an error.
+fn place(
+    content: &Content,
+    languages: &[String],
+    default_lang: &str,
+    errors: &mut Diagnostics,
+) -> Placed {
+    let default_lang = default_lang.to_owned();
     let mut placed = Vec::new();
     let mut by_path: HashMap<String, String> = HashMap::new();
     let mut seen: HashMap<(String, String), Source> = HashMap::new();
@@ -154,6 +196,21 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
         by_path.insert(key, url.clone());
         placed.push((lang, url));
     }
+    Placed {
+        pages: placed,
+        by_path,
+        seen,
+    }
+}
+
+/// The policy page and the cookie page site.toml names exist in the default language.
+fn policy_pages(
+    content: &Content,
+    seen: &HashMap<(String, String), Source>,
+    default_lang: &str,
+    errors: &mut Diagnostics,
+) {
+    let default_lang = default_lang.to_owned();
     for (slug_field, what) in [
         (&content.site.policy.page, "policy page"),
         (&content.site.policy.cookie_page, "cookie page"),
@@ -172,12 +229,22 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
             ));
         }
     }
-    // Bodies are checked against the pages placed above; with a page missing, every link to it
-    // would be reported again.
-    if errors.len() > inventory_errors {
-        return Err(errors);
-    }
+}
 
+/// Every page's body prepared (links, shortcodes, gated markup checked), with its language and
+/// URL, in the order of `content.pages`.
+fn prepare(
+    content: &Content,
+    placed: Placed,
+    shortcodes: &[String],
+    default_lang: &str,
+    errors: &mut Diagnostics,
+) -> Vec<(String, String, Prepared)> {
+    let Placed {
+        pages: placed,
+        by_path,
+        ..
+    } = placed;
     let urls: HashSet<String> = by_path.values().cloned().collect();
     let categories: Vec<&str> = content
         .inventory
@@ -192,17 +259,25 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
         let cx = markdown::Context {
             pages: &by_path,
             urls: &urls,
-            shortcodes: &shortcodes,
+            shortcodes,
             categories: &categories,
             lang: &lang,
-            default_lang: &default_lang,
+            default_lang,
         };
-        let body = markdown::prepare(&file.source, file.body_start, &cx, &mut errors);
-        validate::gated::check(&file.source, file.body_start, &gated, &mut errors);
+        let body = markdown::prepare(&file.source, file.body_start, &cx, errors);
+        validate::gated::check(&file.source, file.body_start, &gated, errors);
         pages.push((lang, url, body));
     }
-    errors.into_result()?;
+    pages
+}
 
+/// The checked content, put together as the renderer reads it.
+fn assemble(
+    content: Content,
+    pages: Vec<(String, String, Prepared)>,
+    theme_dir: PathBuf,
+    languages: Vec<String>,
+) -> Site {
     let Content {
         root,
         site,
@@ -225,7 +300,7 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
     for (i, page) in pages.iter().enumerate() {
         by_slug.entry(page.file.slug.clone()).or_default().push(i);
     }
-    Ok(Site {
+    Site {
         root,
         config: site,
         config_source: site_source,
@@ -235,7 +310,7 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
         languages,
         pages,
         by_slug,
-    })
+    }
 }
 
 /// Names of `templates/shortcodes/*.html` in the theme.

@@ -2,7 +2,7 @@
 //! the rules of the law that a schema cannot express. Runs once, at load; past it the model is
 //! trusted.
 
-use crate::content::inventory::{InventoryFile, LegalBasis};
+use crate::content::inventory::{Category, Cookie, InventoryFile, LegalBasis, Service};
 use crate::content::localized::Localized;
 use crate::content::site::{SiteFile, REQUIRED_CONSENT_TEXTS};
 use crate::diagnostics::{Diagnostic, Diagnostics, Source};
@@ -318,7 +318,7 @@ fn required_texts(
 
 /// cookies.toml: categories, services and cookies, and how they refer to each other.
 pub fn inventory(inv: &InventoryFile, source: &Source, site: &SiteFile, errors: &mut Diagnostics) {
-    let category_ids = || inv.categories.keys().map(String::as_str);
+    let cx = Entry { inv, source, site };
     if !inv.categories.values().any(|c| *c.necessary.get_ref()) {
         errors.push(
             Diagnostic::new(source, None, "no category is marked `necessary = true`")
@@ -339,202 +339,251 @@ pub fn inventory(inv: &InventoryFile, source: &Source, site: &SiteFile, errors: 
         );
     }
     for (id, category) in &inv.categories {
-        if !samtykke_contract::config::is_category_id(id) {
-            errors.push(
-                Diagnostic::new(
-                    source,
-                    Some(category.title.span()),
-                    format!("category id `{id}` cannot be used"),
-                )
-                .label("in this category")
-                .help("use only letters a–z, digits, `-` and `_` in [categories.<id>]"),
-            );
-        }
-        localized(
-            &category.title,
-            &format!("category `{id}`'s title"),
-            source,
-            site,
-            errors,
-        );
-        localized(
-            &category.description,
-            &format!("category `{id}`'s description"),
-            source,
-            site,
-            errors,
-        );
-        // C-2: analytics and marketing are never strictly necessary.
-        if *category.necessary.get_ref()
-            && matches!(id.as_str(), "analytics" | "marketing" | "statistics")
-        {
-            errors.push(
-                Diagnostic::new(
-                    source,
-                    Some(category.necessary.span()),
-                    format!("category `{id}` cannot be strictly necessary"),
-                )
-                .label("analytics and marketing always need consent (ekomloven § 3-15)"),
-            );
-        }
+        check_category(&cx, id, category, errors);
     }
-
     for (id, service) in &inv.services {
-        if let Some(category) = &service.category {
-            check_category(category, &inv.categories, source, errors, category_ids());
-        }
-        if let (Some(script), None) = (&service.script, &service.category) {
-            errors.push(
-                Diagnostic::new(
-                    source,
-                    Some(script.span()),
-                    format!("service `{id}` has a script but no category"),
-                )
-                .label("a script runs only after consent to its category")
-                .help("add category = \"analytics\" (or the category it belongs to)"),
-            );
-        }
-        if let Some(script) = &service.script {
-            if let Err(problem) = urls::service_script(script.get_ref()) {
-                errors.push(url_error(
-                    source,
-                    script.span(),
-                    format!("service `{id}`'s script is not an absolute https URL"),
-                    problem,
-                ));
-            }
-        }
-        if let Some(url) = &service.privacy_url {
-            if let Err(problem) = urls::link(url.get_ref()) {
-                errors.push(url_error(
-                    source,
-                    url.span(),
-                    format!("service `{id}`'s privacy_url is not a web address"),
-                    problem,
-                ));
-            }
-        }
-        if let Some(transfer) = &service.transfer {
-            localized(
-                transfer,
-                &format!("service `{id}`'s transfer"),
+        check_service(&cx, id, service, errors);
+    }
+    let mut seen = HashMap::new();
+    for cookie in &inv.cookies {
+        check_cookie(&cx, cookie, &mut seen, errors);
+    }
+}
+
+/// What every entry of cookies.toml is checked against.
+struct Entry<'a> {
+    inv: &'a InventoryFile,
+    source: &'a Source,
+    site: &'a SiteFile,
+}
+
+/// One `[categories.<id>]`: a usable id, its texts, and C-2.
+fn check_category(cx: &Entry, id: &str, category: &Category, errors: &mut Diagnostics) {
+    let (source, site) = (cx.source, cx.site);
+    if !samtykke_contract::config::is_category_id(id) {
+        errors.push(
+            Diagnostic::new(
                 source,
-                site,
-                errors,
-            );
+                Some(category.title.span()),
+                format!("category id `{id}` cannot be used"),
+            )
+            .label("in this category")
+            .help("use only letters a–z, digits, `-` and `_` in [categories.<id>]"),
+        );
+    }
+    localized(
+        &category.title,
+        &format!("category `{id}`'s title"),
+        source,
+        site,
+        errors,
+    );
+    localized(
+        &category.description,
+        &format!("category `{id}`'s description"),
+        source,
+        site,
+        errors,
+    );
+    // C-2: analytics and marketing are never strictly necessary.
+    if *category.necessary.get_ref() && matches!(id, "analytics" | "marketing" | "statistics") {
+        errors.push(
+            Diagnostic::new(
+                source,
+                Some(category.necessary.span()),
+                format!("category `{id}` cannot be strictly necessary"),
+            )
+            .label("analytics and marketing always need consent (ekomloven § 3-15)"),
+        );
+    }
+}
+
+/// One `[services.<id>]`: its category, script and privacy page.
+fn check_service(cx: &Entry, id: &str, service: &Service, errors: &mut Diagnostics) {
+    let (inv, source, site) = (cx.inv, cx.source, cx.site);
+    if let Some(category) = &service.category {
+        category_ref(
+            category,
+            &inv.categories,
+            source,
+            errors,
+            inv.categories.keys().map(String::as_str),
+        );
+    }
+    if let (Some(script), None) = (&service.script, &service.category) {
+        errors.push(
+            Diagnostic::new(
+                source,
+                Some(script.span()),
+                format!("service `{id}` has a script but no category"),
+            )
+            .label("a script runs only after consent to its category")
+            .help("add category = \"analytics\" (or the category it belongs to)"),
+        );
+    }
+    if let Some(script) = &service.script {
+        if let Err(problem) = urls::service_script(script.get_ref()) {
+            errors.push(url_error(
+                source,
+                script.span(),
+                format!("service `{id}`'s script is not an absolute https URL"),
+                problem,
+            ));
         }
     }
+    if let Some(url) = &service.privacy_url {
+        if let Err(problem) = urls::link(url.get_ref()) {
+            errors.push(url_error(
+                source,
+                url.span(),
+                format!("service `{id}`'s privacy_url is not a web address"),
+                problem,
+            ));
+        }
+    }
+    if let Some(transfer) = &service.transfer {
+        localized(
+            transfer,
+            &format!("service `{id}`'s transfer"),
+            source,
+            site,
+            errors,
+        );
+    }
+}
 
-    let mut seen: HashMap<(&str, &str, &str), std::ops::Range<usize>> = HashMap::new();
-    for cookie in &inv.cookies {
-        let name = cookie.name.get_ref();
-        if let Err(why) = samtykke_contract::pattern::check(name) {
+/// Cookies already declared, by name, host and storage: where the first one's name is.
+type Seen<'a> = HashMap<(&'a str, &'a str, &'a str), std::ops::Range<usize>>;
+
+/// One `[[cookies]]` entry: its name, category, service, texts and legal basis, and that it is
+/// not declared twice for one host.
+fn check_cookie<'a>(
+    cx: &Entry<'a>,
+    cookie: &'a Cookie,
+    seen: &mut Seen<'a>,
+    errors: &mut Diagnostics,
+) {
+    let (inv, source) = (cx.inv, cx.source);
+    let name = cookie.name.get_ref();
+    if let Err(why) = samtykke_contract::pattern::check(name) {
+        errors.push(
+            Diagnostic::new(
+                source,
+                Some(cookie.name.span()),
+                format!("invalid cookie name `{name}`"),
+            )
+            .label(why),
+        );
+    }
+    let category = category_ref(
+        &cookie.category,
+        &inv.categories,
+        source,
+        errors,
+        inv.categories.keys().map(String::as_str),
+    );
+    let service = inv.services.get(cookie.service.get_ref().as_str());
+    if service.is_none() {
+        let found = cookie.service.get_ref();
+        errors.push(not_one_of(
+            source,
+            Some(cookie.service.span()),
+            format!("unknown service `{found}`"),
+            found,
+            inv.services.keys().map(String::as_str),
+            Some(format!("declare it as [services.{found}]")),
+        ));
+    }
+    cookie_texts(cx, cookie, errors);
+    if let Some(category) = category {
+        cookie_basis(source, cookie, category, errors);
+    }
+    if let Some(service) = service {
+        let key = (
+            name.as_str(),
+            service.host.get_ref().as_str(),
+            cookie.storage.as_str(),
+        );
+        if let Some(first) = seen.get(&key) {
             errors.push(
                 Diagnostic::new(
                     source,
                     Some(cookie.name.span()),
-                    format!("invalid cookie name `{name}`"),
+                    format!("cookie `{name}` is declared twice for host `{}`", key.1),
                 )
-                .label(why),
+                .label("declared again here")
+                .related(first.clone(), "first declared here")
+                .help("remove one entry, or give them different services on different hosts"),
             );
-        }
-        let category = check_category(
-            &cookie.category,
-            &inv.categories,
-            source,
-            errors,
-            category_ids(),
-        );
-        let service = inv.services.get(cookie.service.get_ref().as_str());
-        if service.is_none() {
-            let found = cookie.service.get_ref();
-            errors.push(not_one_of(
-                source,
-                Some(cookie.service.span()),
-                format!("unknown service `{found}`"),
-                found,
-                inv.services.keys().map(String::as_str),
-                Some(format!("declare it as [services.{found}]")),
-            ));
-        }
-        // Both are owed to the visitor (GDPR Art. 13(1)(c) and 13(2)(a)).
-        for (field, text, owed) in [
-            (
-                "purpose",
-                &cookie.purpose,
-                "what every cookie is for (GDPR Art. 13(1)(c))",
-            ),
-            (
-                "lifetime",
-                &cookie.lifetime,
-                "how long every cookie lives (GDPR Art. 13(2)(a))",
-            ),
-        ] {
-            match text {
-                Some(text) => localized(
-                    text,
-                    &format!("cookie `{name}`'s {field}"),
-                    source,
-                    site,
-                    errors,
-                ),
-                None => errors.push(
-                    Diagnostic::new(
-                        source,
-                        Some(cookie.name.span()),
-                        format!("cookie `{name}` has no {field}"),
-                    )
-                    .label(format!(
-                        "expected `{field} = {{ {} = \"…\" }}` in this entry",
-                        site.default_language.get_ref()
-                    ))
-                    .help(format!("visitors must be told {owed}")),
-                ),
-            }
-        }
-        if let Some(category) = category {
-            let basis = *cookie.legal_basis.get_ref();
-            if !*category.necessary.get_ref() && basis != LegalBasis::Consent {
-                let message = if basis == LegalBasis::LegitimateInterest {
-                    format!("cookie `{name}` needs consent, not legitimate interest")
-                } else {
-                    format!("cookie `{name}` needs consent, not `{}`", basis.as_str())
-                };
-                errors.push(
-                    Diagnostic::new(source, Some(cookie.legal_basis.span()), message)
-                        .label("expected legal_basis = \"consent\"")
-                        .help(format!(
-                            "category `{}` is not strictly necessary, so only consent can allow it (ekomloven § 3-15)",
-                            cookie.category.get_ref()
-                        )),
-                );
-            }
-        }
-        if let Some(service) = service {
-            let key = (
-                name.as_str(),
-                service.host.get_ref().as_str(),
-                cookie.storage.as_str(),
-            );
-            if let Some(first) = seen.get(&key) {
-                errors.push(
-                    Diagnostic::new(
-                        source,
-                        Some(cookie.name.span()),
-                        format!("cookie `{name}` is declared twice for host `{}`", key.1),
-                    )
-                    .label("declared again here")
-                    .related(first.clone(), "first declared here")
-                    .help("remove one entry, or give them different services on different hosts"),
-                );
-            } else {
-                seen.insert(key, cookie.name.span());
-            }
+        } else {
+            seen.insert(key, cookie.name.span());
         }
     }
 }
 
-fn check_category<'a, 'b>(
+/// A cookie's purpose and lifetime are owed to the visitor (GDPR Art. 13(1)(c) and 13(2)(a)).
+fn cookie_texts(cx: &Entry, cookie: &Cookie, errors: &mut Diagnostics) {
+    let (source, site) = (cx.source, cx.site);
+    let name = cookie.name.get_ref();
+    for (field, text, owed) in [
+        (
+            "purpose",
+            &cookie.purpose,
+            "what every cookie is for (GDPR Art. 13(1)(c))",
+        ),
+        (
+            "lifetime",
+            &cookie.lifetime,
+            "how long every cookie lives (GDPR Art. 13(2)(a))",
+        ),
+    ] {
+        match text {
+            Some(text) => localized(
+                text,
+                &format!("cookie `{name}`'s {field}"),
+                source,
+                site,
+                errors,
+            ),
+            None => errors.push(
+                Diagnostic::new(
+                    source,
+                    Some(cookie.name.span()),
+                    format!("cookie `{name}` has no {field}"),
+                )
+                .label(format!(
+                    "expected `{field} = {{ {} = \"…\" }}` in this entry",
+                    site.default_language.get_ref()
+                ))
+                .help(format!("visitors must be told {owed}")),
+            ),
+        }
+    }
+}
+
+/// Outside a strictly necessary category, only consent can allow a cookie (C-2, ekomloven § 3-15).
+fn cookie_basis(source: &Source, cookie: &Cookie, category: &Category, errors: &mut Diagnostics) {
+    let name = cookie.name.get_ref();
+    let basis = *cookie.legal_basis.get_ref();
+    if !*category.necessary.get_ref() && basis != LegalBasis::Consent {
+        let message = if basis == LegalBasis::LegitimateInterest {
+            format!("cookie `{name}` needs consent, not legitimate interest")
+        } else {
+            format!("cookie `{name}` needs consent, not `{}`", basis.as_str())
+        };
+        errors.push(
+            Diagnostic::new(source, Some(cookie.legal_basis.span()), message)
+                .label("expected legal_basis = \"consent\"")
+                .help(format!(
+                    "category `{}` is not strictly necessary, so only consent can allow it (ekomloven § 3-15)",
+                    cookie.category.get_ref()
+                )),
+        );
+    }
+}
+
+/// A reference to a category: the category, or an error naming the ones declared.
+fn category_ref<'a, 'b>(
     category: &toml::Spanned<String>,
     categories: &'a std::collections::BTreeMap<String, crate::content::inventory::Category>,
     source: &Source,

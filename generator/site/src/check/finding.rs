@@ -1,9 +1,7 @@
 //! One finding of `check`: which rule, where, what is missing, and why the law asks for it.
 
-use crate::diagnostics::{Diagnostic, Source};
-use codespan_reporting::diagnostic::{Diagnostic as Report, Label, Severity};
-use codespan_reporting::files::SimpleFiles;
-use codespan_reporting::term::{self, termcolor::WriteColor, Config};
+use crate::diagnostics::{self, Diagnostic, Files, Severity, Source};
+use codespan_reporting::term::termcolor::WriteColor;
 use std::ops::Range;
 
 #[derive(Debug, Clone)]
@@ -99,35 +97,27 @@ impl Finding {
             && self.looked_for == other.looked_for
     }
 
-    /// Writes the finding the way rustc writes a warning (an error under `--strict`).
-    pub fn emit(&self, out: &mut dyn WriteColor, strict: bool, brief: bool) -> std::io::Result<()> {
-        let d = &self.diagnostic;
+    /// Writes the finding the way rustc writes a warning (an error under `--strict`), through
+    /// the renderer load errors use.
+    pub fn emit<'a>(
+        &'a self,
+        out: &mut dyn WriteColor,
+        files: &mut Files<'a>,
+        strict: bool,
+        brief: bool,
+    ) -> std::io::Result<()> {
         let severity = if strict {
             Severity::Error
         } else {
             Severity::Warning
         };
-        let Some(span) = &d.span else {
-            let word = if strict { "error" } else { "warning" };
-            writeln!(out, "{word}[{}]: {}", self.rule, d.message)?;
-            writeln!(out, "  --> {}", d.source.path.display())?;
-            for note in self.notes(brief) {
-                writeln!(out, "   = {note}")?;
-            }
-            return writeln!(out);
-        };
-        let mut files = SimpleFiles::new();
-        let id = files.add(d.source.path.display().to_string(), d.source.text.clone());
-        let mut labels = vec![Label::primary(id, span.clone()).with_message(&d.label)];
-        if let Some((span, message)) = &d.related {
-            labels.push(Label::secondary(id, span.clone()).with_message(message));
-        }
-        let report = Report::new(severity)
-            .with_code(self.rule)
-            .with_message(&d.message)
-            .with_labels(labels)
-            .with_notes(self.notes(brief));
-        term::emit_to_write_style(out, &Config::default(), &files, &report)
-            .map_err(std::io::Error::other)
+        diagnostics::emit(
+            out,
+            files,
+            &self.diagnostic,
+            severity,
+            Some(self.rule),
+            self.notes(brief),
+        )
     }
 }

@@ -7,8 +7,9 @@ use super::finding::Finding;
 use super::text::any;
 use super::Cx;
 use crate::content::inventory::{LegalBasis, Storage};
+use samtykke_contract::pattern;
 
-/// Names set by analytics and advertising scripts (a `*` ends a prefix).
+/// Names set by analytics and advertising scripts, as the widget's patterns (`*`: any run).
 pub const TRACKERS: &[&str] = &[
     "__utm*", "_ga*", "_gid", "_gat*", "_gcl*", "_fbp", "_fbc", "_hj*", "_pk_*", "_clck", "_clsk",
     "_uetsid", "_uetvid",
@@ -36,11 +37,9 @@ pub const CONSENT_CATEGORY: &[&str] = &[
 /// Texts that mean a purpose is not given.
 pub const PURPOSE_UNKNOWN: &[&str] = &["mangler", "ikke oppgitt", "ukjent"];
 
+/// The widget's own glob matching, so `check` and the browser agree on what a pattern means.
 fn is_tracker(name: &str) -> bool {
-    TRACKERS.iter().any(|t| match t.strip_suffix('*') {
-        Some(prefix) => name.starts_with(prefix),
-        None => name == *t,
-    })
+    TRACKERS.iter().any(|t| pattern::matches(t, name))
 }
 
 pub fn check(cx: &Cx, out: &mut Vec<Finding>) {
@@ -150,7 +149,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use super::is_tracker;
+    use super::{is_tracker, TRACKERS};
 
     #[test]
     fn trackers_by_name_and_prefix() {
@@ -161,5 +160,13 @@ mod tests {
                 && is_tracker("_fbp")
         );
         assert!(!is_tracker("PHPSESSID") && !is_tracker("samtykke") && !is_tracker("_gidx"));
+    }
+
+    #[test]
+    fn tracker_patterns_are_names_or_prefixes() {
+        // `check` used to read a trailing `*` as a prefix; the widget's glob agrees on those.
+        for t in TRACKERS {
+            assert!(!t.trim_end_matches('*').contains('*'), "{t}");
+        }
     }
 }

@@ -13,13 +13,11 @@ mod links;
 mod policy;
 mod text;
 
-use crate::build::BuildError;
+use crate::build::{self, Error};
 use crate::model::{Page, Site};
 use crate::render::{self, Options};
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream, WriteColor};
 pub use finding::Finding;
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::Path;
 use text::Doc;
 
@@ -98,9 +96,8 @@ impl<'a> Cx<'a> {
 }
 
 /// Loads, validates and renders `root` in memory, then applies every rule.
-pub fn check(root: &Path) -> Result<Report, BuildError> {
-    let site = crate::model::load(root).map_err(BuildError::Content)?;
-    let rendered = render::render(&site, &Options::default()).map_err(BuildError::Render)?;
+pub fn check(root: &Path) -> Result<Report, Error> {
+    let (site, rendered) = build::render_site(root, &Options::default())?;
     let docs = site
         .pages
         .iter()
@@ -160,89 +157,4 @@ fn placeholders(cx: &Cx, findings: &mut Vec<Finding>) {
             );
         }
     }
-}
-
-/// The `check` command: the report on stderr, a summary line; exit 1 on errors, or on
-/// warnings with `--strict`.
-pub fn run(root: &Path, strict: bool) -> std::process::ExitCode {
-    let choice = if std::io::stderr().is_terminal() {
-        ColorChoice::Auto
-    } else {
-        ColorChoice::Never
-    };
-    let mut stderr = StandardStream::stderr(choice);
-    match check(root) {
-        Ok(report) => {
-            let _ = write_report(&report, strict, &mut stderr);
-            if strict && !report.findings.is_empty() {
-                std::process::ExitCode::FAILURE
-            } else {
-                std::process::ExitCode::SUCCESS
-            }
-        }
-        Err(BuildError::Content(diagnostics)) => {
-            let _ = diagnostics.emit(&mut stderr);
-            let n = diagnostics.len();
-            eprintln!(
-                "error: check failed: {n} error{} in content/; nothing was written",
-                if n == 1 { "" } else { "s" }
-            );
-            std::process::ExitCode::FAILURE
-        }
-        Err(other) => {
-            eprintln!("error: {other}");
-            std::process::ExitCode::FAILURE
-        }
-    }
-}
-
-/// The findings, then one line per rule and a total.
-pub fn write_report(
-    report: &Report,
-    strict: bool,
-    out: &mut dyn WriteColor,
-) -> std::io::Result<()> {
-    for (i, finding) in report.findings.iter().enumerate() {
-        let brief = i > 0 && finding.explained_like(&report.findings[i - 1]);
-        finding.emit(out, strict, brief)?;
-    }
-    let mut counts: Vec<(&str, usize)> = Vec::new();
-    for f in &report.findings {
-        match counts.iter_mut().find(|(r, _)| *r == f.rule) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((f.rule, 1)),
-        }
-    }
-    let n = report.findings.len();
-    writeln!(
-        out,
-        "note: policy version {} of {}: the consent record stores this version; raise it whenever the policy changes",
-        report.version, report.date
-    )?;
-    let by_rule = counts
-        .iter()
-        .map(|(r, n)| format!("{r} ×{n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let word = if strict { "error" } else { "warning" };
-    if n == 0 {
-        writeln!(
-            out,
-            "check: no findings in {} pages and {}; nothing was written",
-            report.pages,
-            entries(report.entries)
-        )
-    } else {
-        writeln!(
-            out,
-            "check: {n} {word}{} ({by_rule}) in {} pages and {}; nothing was written",
-            if n == 1 { "" } else { "s" },
-            report.pages,
-            entries(report.entries)
-        )
-    }
-}
-
-fn entries(n: usize) -> String {
-    format!("{n} inventory entr{}", if n == 1 { "y" } else { "ies" })
 }

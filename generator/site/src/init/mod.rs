@@ -86,26 +86,3 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, InitError> {
     }
     Ok(written)
 }
-
-/// The `init` command.
-pub fn run(dir: &Path) -> std::process::ExitCode {
-    match init(dir) {
-        Ok(files) => {
-            let shown = dir.display();
-            println!("created a new site in {shown} ({} files)", files.len());
-            println!("  content/   site.toml, cookies.toml and the pages: fill in every «MANGLER»");
-            println!(
-                "  themes/{}/  the templates and the stylesheet",
-                theme::NAME
-            );
-            println!("next:");
-            println!("  samtykke --root {shown} check    lists what is still missing");
-            println!("  samtykke --root {shown} serve    shows the site while you write");
-            std::process::ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
-}

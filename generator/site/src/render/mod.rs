@@ -48,35 +48,11 @@ impl Rendered {
     }
 }
 
-#[derive(Debug)]
-pub enum RenderError {
-    Template(String),
-    /// A page asks for something the theme does not have, such as a template.
-    Content(Diagnostics),
-    Io(std::path::PathBuf, std::io::Error),
-}
+pub use crate::error::RenderError;
 
-impl std::fmt::Display for RenderError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RenderError::Template(message) => write!(f, "{message}"),
-            RenderError::Content(errors) => write!(f, "{}", errors.to_plain_string()),
-            RenderError::Io(path, e) => write!(f, "{}: {e}", path.display()),
-        }
-    }
-}
-
-impl std::error::Error for RenderError {}
-
-/// Tera's error with its causes, which hold the useful part ("Variable `x` not found").
-fn template_error(what: &str, e: &tera::Error) -> RenderError {
-    let mut message = format!("{what}: {e}");
-    let mut cause = std::error::Error::source(e);
-    while let Some(c) = cause {
-        message.push_str(&format!("\n  caused by: {c}"));
-        cause = c.source();
-    }
-    RenderError::Template(message)
+/// Tera's error, kept as the source; its causes hold the useful part ("Variable `x` not found").
+fn template_error(what: &str, e: tera::Error) -> RenderError {
+    RenderError::tera(what, e)
 }
 
 /// The theme's folder, which its templates and static files are read from (see `site_fs`).
@@ -125,7 +101,7 @@ pub fn load_templates(site: &Site) -> Result<Tera, RenderError> {
     }
     let mut tera = Tera::default();
     tera.add_raw_templates(sources)
-        .map_err(|e| template_error("cannot load the theme's templates", &e))?;
+        .map_err(|e| template_error("cannot load the theme's templates", e))?;
     tera.autoescape_on(vec![".html"]);
     tera.set_escape_fn(escape_html);
     Ok(tera)
@@ -421,9 +397,9 @@ fn render_template<T: Serialize>(
     what: &str,
 ) -> Result<String, RenderError> {
     let context = tera::Context::from_serialize(cx)
-        .map_err(|e| template_error(&format!("cannot build the context of {what}"), &e))?;
+        .map_err(|e| template_error(&format!("cannot build the context of {what}"), e))?;
     tera.render(template, &context)
-        .map_err(|e| template_error(&format!("cannot render {what} with {template}"), &e))
+        .map_err(|e| template_error(&format!("cannot render {what} with {template}"), e))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -464,7 +440,7 @@ fn page_view(
         head,
         gated_scripts,
     })
-    .map_err(|e| template_error("cannot build a shortcode's context", &e))?;
+    .map_err(|e| template_error("cannot build a shortcode's context", e))?;
     let mut expanded = Vec::with_capacity(page.body.shortcodes.len());
     for call in &page.body.shortcodes {
         let mut shadowed = Vec::with_capacity(call.args.len());
@@ -509,7 +485,7 @@ fn render_shortcode(
                 page.file.source.path.display(),
                 call.name
             ),
-            &e,
+            e,
         )
     })
 }
