@@ -63,6 +63,10 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         jobs: usize,
     },
+    /// Proof of consent: serve the receipts endpoint, show one id's history, export, stats.
+    #[cfg(feature = "receipts")]
+    #[command(subcommand)]
+    Receipts(samtykke_receipts::cli::Command),
 }
 
 fn main() -> ExitCode {
@@ -105,6 +109,8 @@ fn main() -> ExitCode {
             report_dir,
             jobs,
         } => samtykke::audit::command(&cli.root, target.as_deref(), report_dir, jobs),
+        #[cfg(feature = "receipts")]
+        Command::Receipts(command) => samtykke_receipts::cli::run(command),
     }
 }
 

@@ -88,6 +88,9 @@ pub struct ServeArgs {
     /// Receipts one client address may send at once.
     #[arg(long, default_value_t = 10)]
     pub rate_burst: u32,
+    /// Behind a reverse proxy: rate-limit by the last X-Forwarded-For address, not the proxy's.
+    #[arg(long)]
+    pub behind_proxy: bool,
     /// Seconds between readings of the revisions file.
     #[arg(long, default_value_t = 300)]
     pub revisions_every: u64,
@@ -103,6 +106,7 @@ impl ServeArgs {
         config.retention_months = self.retention_months;
         config.rate_per_minute = self.rate_per_minute;
         config.rate_burst = self.rate_burst;
+        config.behind_proxy = self.behind_proxy;
         config.revisions_every = Duration::from_secs(self.revisions_every.max(1));
         config.purge_every = Duration::from_secs(self.purge_every.max(1));
         config

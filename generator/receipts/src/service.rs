@@ -47,6 +47,9 @@ pub struct Config {
     pub rate_burst: u32,
     /// Longest wait for the database before answering 503.
     pub db_timeout: Duration,
+    /// Behind a reverse proxy every request comes from the proxy: rate-limit by the last
+    /// address in `X-Forwarded-For` (the one the proxy added) instead. Only for the limit.
+    pub behind_proxy: bool,
 }
 
 impl Config {
@@ -63,6 +66,7 @@ impl Config {
             rate_per_minute: 30,
             rate_burst: 10,
             db_timeout: Duration::from_secs(3),
+            behind_proxy: false,
         }
     }
 }
@@ -141,7 +145,15 @@ impl Server {
             }
         }
         if let Err(e) = refresh_revisions(&shared).await {
-            eprintln!("warning: {e}");
+            let known = shared.revisions.read().map(|r| r.known.len()).unwrap_or(0);
+            // With nothing known, every receipt would be refused: a wrong path or URL should
+            // stop the start, not hide in a log. With revisions remembered, go on with them.
+            if known == 0 {
+                return Err(Error::Config(format!(
+                    "{e}\nhint: --revisions names the site's samtykke/revisions.json, which `samtykke build` writes"
+                )));
+            }
+            eprintln!("warning: {e}; going on with the {known} revisions remembered");
         }
         if shared.migrated.load(Ordering::SeqCst) {
             purge(&shared).await;
@@ -416,6 +428,18 @@ async fn health(State(shared): State<AppState>) -> Response {
     }
 }
 
+/// The last address in `X-Forwarded-For`: the one the proxy in front of us appended (earlier
+/// ones are whatever the client claimed).
+fn forwarded_for(headers: &HeaderMap) -> Option<std::net::IpAddr> {
+    let last = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .last()?;
+    last.trim().parse().ok()
+}
+
 /// Whether the content type is one a widget sends: `application/json`, or `text/plain`, which
 /// `navigator.sendBeacon` with a string uses and which needs no CORS preflight.
 fn acceptable_type(headers: &HeaderMap) -> bool {
@@ -441,11 +465,16 @@ async fn receive(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     // The address is used here, as a key of the in-memory limiter, and nowhere else.
+    let client = if shared.config.behind_proxy {
+        forwarded_for(&headers).unwrap_or(peer.ip())
+    } else {
+        peer.ip()
+    };
     let limited = shared
         .limiter
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .check(peer.ip(), Instant::now());
+        .check(client, Instant::now());
     if let Err(retry) = limited {
         let mut response = refuse(
             StatusCode::TOO_MANY_REQUESTS,
@@ -559,5 +588,21 @@ mod tests {
             "postgres://app:***@db:5432/x"
         );
         assert_eq!(redact("receipts.db"), "receipts.db");
+    }
+
+    #[test]
+    fn the_proxy_added_address_is_the_last() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            "x-forwarded-for",
+            HeaderValue::from_static("1.1.1.1, 2.2.2.2"),
+        );
+        headers.append("x-forwarded-for", HeaderValue::from_static("3.3.3.3"));
+        assert_eq!(
+            forwarded_for(&headers),
+            Some(std::net::IpAddr::from([3, 3, 3, 3]))
+        );
+        headers.insert("x-forwarded-for", HeaderValue::from_static("garbage"));
+        assert_eq!(forwarded_for(&headers), None);
     }
 }

@@ -316,6 +316,46 @@ async fn one_address_is_rate_limited_and_the_refused_are_not_stored() {
     running.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_proxy_each_forwarded_address_has_its_own_limit() {
+    let db = sqlite();
+    let mut config = config(&db);
+    config.rate_per_minute = 1;
+    config.rate_burst = 1;
+    config.behind_proxy = true;
+    let running = start(config).await;
+    let client = client();
+    let t = now_ms();
+    let send = |id: &str, forwarded: &'static str| {
+        client
+            .post(running.url("/v1/receipts"))
+            .header("origin", ORIGIN)
+            .header("content-type", "application/json")
+            .header("x-forwarded-for", forwarded)
+            .body(receipt(id, t, "reject-all", false, false))
+            .send()
+    };
+    let status = |r: Result<reqwest::Response, reqwest::Error>| r.map(|r| r.status().as_u16()).ok();
+    assert_eq!(
+        status(send("visitor-a-0001", "198.51.100.1").await),
+        Some(201)
+    );
+    assert_eq!(
+        status(send("visitor-a-0002", "198.51.100.1").await),
+        Some(429)
+    );
+    // A client cannot dodge the limit by prefixing addresses: the proxy's is the last.
+    assert_eq!(
+        status(send("visitor-a-0003", "10.9.9.9, 198.51.100.1").await),
+        Some(429)
+    );
+    assert_eq!(
+        status(send("visitor-b-0001", "198.51.100.2").await),
+        Some(201)
+    );
+    running.stop().await;
+}
+
 fn old_receipt(id: &str, server_ms: i64) -> StoredReceipt {
     StoredReceipt {
         record_id: id.into(),
