@@ -21,9 +21,12 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   cargo build --release -p samtykke-receipts --bins --examples
 fi
 
-log "PostgreSQL: a throw-away server on loopback (tools/postgres.sh), stopped on exit"
-bash tools/postgres.sh start
-trap 'bash tools/postgres.sh stop' EXIT
+# A server this script starts, it stops; one already running (a developer's) is left alone.
+if ! bash tools/postgres.sh status; then
+  log "PostgreSQL: a throw-away server on loopback (tools/postgres.sh), stopped on exit"
+  bash tools/postgres.sh start
+  trap 'bash tools/postgres.sh stop' EXIT
+fi
 pg_url=$(bash tools/postgres.sh url)
 
 load=target/release/examples/load

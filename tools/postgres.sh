@@ -5,6 +5,7 @@
 #                             and write its PID and URL to $STATE (a file `source` can read)
 #   tools/postgres.sh stop    stop the server by its PID and delete the data directory
 #   tools/postgres.sh url     print the URL of the running server
+#   tools/postgres.sh status  exit 0 if the server of $STATE is running
 # PORT is $SAMTYKKE_PG_PORT or 55432 (not 5432, so a system server is never touched); STATE is
 # $SAMTYKKE_PG_STATE or /tmp/samtykke-postgres.env.
 set -euo pipefail
@@ -93,11 +94,19 @@ stop() {
   log "stopped"
 }
 
+running() {
+  [[ -f "$STATE" ]] || return 1
+  # shellcheck disable=SC1090
+  source "$STATE"
+  alive "${PG_PID:-}"
+}
+
 case "${1:-}" in
   start) start ;;
+  status) running ;;
   stop) stop ;;
   url)
     # shellcheck disable=SC1090
     source "$STATE" && printf '%s\n' "$SAMTYKKE_TEST_POSTGRES_URL" ;;
-  *) die "usage: tools/postgres.sh start|stop|url" ;;
+  *) die "usage: tools/postgres.sh start|stop|status|url" ;;
 esac

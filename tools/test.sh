@@ -20,8 +20,10 @@ log "GitHub Actions workflows (actionlint, with shellcheck for run: steps if ins
 actionlint .github/workflows/*.yml
 
 log "PostgreSQL for the receipts tests: loopback, a throw-away data directory, stopped by PID on exit"
-bash tools/postgres.sh start
-trap 'bash tools/postgres.sh stop' EXIT
+if ! bash tools/postgres.sh status; then
+  bash tools/postgres.sh start
+  trap 'bash tools/postgres.sh stop' EXIT
+fi
 # shellcheck disable=SC1091
 source "${SAMTYKKE_PG_STATE:-/tmp/samtykke-postgres.env}"
 export SAMTYKKE_TEST_POSTGRES_URL

@@ -163,7 +163,11 @@ impl Store {
     /// - a client time earlier than the id's latest stored one is refused: a record's history
     ///   only moves forward, and an older decision arriving late must not read as the newest.
     ///
-    /// The check and the insert are one statement, so two concurrent sends cannot both pass it.
+    /// The check and the insert are one statement. On SQLite, writes are serialised, so two
+    /// concurrent sends of one id cannot both pass it; on PostgreSQL the primary key still
+    /// holds one row per (id, client time), and only two sends of one id with different times
+    /// in the very same instant could both pass the ordering check, which one browser's
+    /// record, changed by one visitor, does not produce.
     pub async fn insert(&self, r: &StoredReceipt) -> Result<Inserted, StoreError> {
         let sql = format!(
             "INSERT INTO receipts ({COLUMNS}) \
