@@ -120,12 +120,14 @@ fn percent(part: i64, whole: i64) -> String {
     }
 }
 
+/// Receipts per method, and (granted, of) per category, for one revision.
+type PerRevision<'a> = (BTreeMap<&'a str, i64>, BTreeMap<String, (i64, i64)>);
+
 /// Counts per revision, method and category, with a warning line where accepting everything
 /// is so common that the banner may be nudging (Datatilsynet and the EDPB treat a near-total
 /// accept rate as a sign that refusing is harder than accepting).
 pub fn stats(counts: &Counts) -> String {
-    let mut revisions: BTreeMap<&str, (BTreeMap<&str, i64>, BTreeMap<String, (i64, i64)>)> =
-        BTreeMap::new();
+    let mut revisions: BTreeMap<&str, PerRevision> = BTreeMap::new();
     for (rev, method, n) in &counts.by_method {
         *revisions
             .entry(rev)

@@ -210,7 +210,7 @@ impl Store {
         );
         on_pool!(self, pool => {
             let rows = sqlx::query(&sql).bind(record_id).fetch_all(pool).await?;
-            rows.iter().map(|row| receipt_from(row)).collect()
+            rows.iter().map(receipt_from).collect()
         })
     }
 
@@ -221,7 +221,7 @@ impl Store {
         );
         on_pool!(self, pool => {
             let rows = sqlx::query(&sql).bind(since_ms).fetch_all(pool).await?;
-            rows.iter().map(|row| receipt_from(row)).collect()
+            rows.iter().map(receipt_from).collect()
         })
     }
 

@@ -92,9 +92,9 @@ async fn bad_input_is_refused_with_nothing_stored_and_the_service_goes_on() {
             (
                 "oversized",
                 format!(
-                    "{}{}",
+                    r#"{},"pad":"{}"}}"#,
                     &good[..good.len() - 1],
-                    format!(r#","pad":"{}"}}"#, "x".repeat(5000))
+                    "x".repeat(5000)
                 ),
                 413,
             ),
