@@ -612,3 +612,43 @@ async fn postgres_coming_back_is_picked_up_without_a_restart() {
     running.stop().await;
     assert_eq!(count(&later).await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_revisions_file_is_read_over_http_too() {
+    // The site, as a web server on loopback publishing samtykke/revisions.json.
+    let db = sqlite();
+    write_revisions(&revisions_path(&db), "r1");
+    let text = std::fs::read_to_string(revisions_path(&db)).unwrap_or_default();
+    let site = axum::Router::new().route(
+        "/samtykke/revisions.json",
+        axum::routing::get(move || async move { text }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let site_addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let site_task = tokio::spawn(async move { axum::serve(listener, site).await });
+
+    let mut from_url = config(&db);
+    from_url.revisions = format!("http://{site_addr}/samtykke/revisions.json");
+    let running = start(from_url).await;
+    let client = client();
+    let (status, answer) = post(
+        &client,
+        &running,
+        receipt(ID, now_ms(), "accept-all", true, true),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    running.stop().await;
+
+    // A URL that answers 404, with nothing remembered, stops the start with the reason.
+    let fresh = sqlite();
+    let mut missing = config(&fresh);
+    missing.revisions = format!("http://{site_addr}/nothing.json");
+    match samtykke_receipts::Server::start(missing).await {
+        Ok(_) => panic!("started without any revision to accept"),
+        Err(e) => assert!(e.to_string().contains("404"), "{e}"),
+    }
+    site_task.abort();
+}
