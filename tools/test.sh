@@ -19,6 +19,15 @@ wasm-cargo clippy -p samtykke-widget --target wasm32-unknown-unknown --all-targe
 log "GitHub Actions workflows (actionlint, with shellcheck for run: steps if installed)"
 actionlint .github/workflows/*.yml
 
+log "PostgreSQL for the receipts tests: loopback, a throw-away data directory, stopped by PID on exit"
+if ! bash tools/postgres.sh status; then
+  bash tools/postgres.sh start
+  trap 'bash tools/postgres.sh stop' EXIT
+fi
+# shellcheck disable=SC1091
+source "${SAMTYKKE_PG_STATE:-/tmp/samtykke-postgres.env}"
+export SAMTYKKE_TEST_POSTGRES_URL
+
 log "native tests: model, validation, generator"
 cargo test --workspace --exclude samtykke-e2e
 

@@ -75,4 +75,8 @@ pub enum Command {
         #[arg(long, default_value_t = 1000)]
         settle_ms: u64,
     },
+    /// Proof of consent: serve the receipts endpoint, show one id's history, export, stats.
+    #[cfg(feature = "receipts")]
+    #[command(subcommand)]
+    Receipts(samtykke_receipts::cli::Command),
 }

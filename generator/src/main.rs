@@ -43,5 +43,7 @@ fn main() -> ExitCode {
                 settle: std::time::Duration::from_millis(settle_ms),
             },
         ),
+        #[cfg(feature = "receipts")]
+        Command::Receipts(command) => samtykke_receipts::cli::run(command),
     }
 }
