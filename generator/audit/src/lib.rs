@@ -8,8 +8,8 @@
 //! addresses: each tab's requests to other hosts are recorded and refused (`observe`), and the
 //! browser as a whole can neither resolve nor connect to another machine (`confinement`).
 //!
-//! The audit talks to Chromium over a DevTools connection of its own (`wire`), beside the one
-//! of headless_chrome that launched it. The page it drives learns of the audit in one way only:
+//! The audit starts Chromium itself (`browser`) and talks to it over a DevTools connection of its
+//! own (`wire`). The page it drives learns of the audit in one way only:
 //! two bindings (`__samtykkeAuditCsp`, `__samtykkeAuditCookie`) and a wrapper around the
 //! `document.cookie` accessor that reports each cookie a script stores (`observe::OBSERVER`).
 
@@ -21,7 +21,8 @@ pub mod crawl;
 pub mod observe;
 pub mod report;
 pub mod states;
-mod wire;
+pub mod tab;
+pub mod wire;
 
 use crate::browser::Chromium;
 use report::{PageReport, Report, RuleSummary, StateReport, Violation};
@@ -49,7 +50,7 @@ pub struct Options {
     pub report_dir: Option<PathBuf>,
     /// Pages audited side by side.
     pub jobs: usize,
-    /// axe-core's `axe.min.js` [default: `$AXE_CORE_JS`, else the toolchain's].
+    /// axe-core's `axe.min.js` [default: `$AXE_CORE_JS`, else the embedded copy].
     pub axe_js: Option<PathBuf>,
     /// Stop adding pages after this many.
     pub max_pages: usize,
@@ -128,23 +129,27 @@ pub fn parse_target(arg: Option<&str>, root: &Path) -> Result<Target, AuditError
     Ok(Target::Url(arg.to_owned()))
 }
 
-/// axe-core's source: `explicit`, else `$AXE_CORE_JS`, else where tools/setup-toolchain.sh puts it.
-pub fn find_axe(explicit: Option<&Path>) -> Result<(PathBuf, String), AuditError> {
+/// axe-core 4.14.1, embedded: `vendor/axe-core/` holds it with its licence (MPL-2.0) and where
+/// it came from. No file is read at run time unless an override asks for it.
+pub const AXE_JS: &str = include_str!("../vendor/axe-core/axe.min.js");
+
+/// axe-core's source: `explicit`, else `$AXE_CORE_JS` when set, else the embedded copy.
+pub fn find_axe(explicit: Option<&Path>) -> Result<String, AuditError> {
     let path = explicit
         .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("AXE_CORE_JS").map(PathBuf::from))
-        .unwrap_or_else(|| {
-            let prefix = std::env::var_os("SAMTYKKE_TOOLCHAIN")
-                .map_or_else(|| PathBuf::from("/opt/samtykke-toolchain"), PathBuf::from);
-            prefix.join("node/node_modules/axe-core/axe.min.js")
-        });
-    match std::fs::read_to_string(&path) {
-        Ok(source) => Ok((path, source)),
-        Err(e) => Err(AuditError::Io(
-            format!("cannot read axe-core at {} (bash tools/setup-toolchain.sh installs it; AXE_CORE_JS points elsewhere)", path.display()),
+        .or_else(|| std::env::var_os("AXE_CORE_JS").filter(|v| !v.is_empty()).map(PathBuf::from));
+    let Some(path) = path else {
+        return Ok(AXE_JS.to_owned());
+    };
+    std::fs::read_to_string(&path).map_err(|e| {
+        AuditError::Io(
+            format!(
+                "cannot read axe-core at {} (AXE_CORE_JS overrides the embedded copy; unset it to use that)",
+                path.display()
+            ),
             e,
-        )),
-    }
+        )
+    })
 }
 
 /// `4.14.1` from axe-core's banner comment.
@@ -188,7 +193,7 @@ pub fn run(options: &Options) -> Result<Report, AuditError> {
         }
     };
 
-    let (_, axe) = find_axe(options.axe_js.as_deref())?;
+    let axe = find_axe(options.axe_js.as_deref())?;
     let deadline = started + options.time_limit;
     let mut start = vec![first_path];
     // What the audit could not look at; a report with any is not a pass.
@@ -210,15 +215,9 @@ pub fn run(options: &Options) -> Result<Report, AuditError> {
 
     let chromium = Chromium::launch_with(&confinement(&origin))
         .map_err(|e| AuditError::Browser(e.to_string()))?;
-    let browser_version = chromium
-        .browser
-        .get_version()
-        .map(|v| v.product.replace('/', " "))
-        .unwrap_or_else(|_| "Chromium".to_owned());
-    let connection =
-        wire::Connection::connect(&chromium.browser.get_ws_url()).map_err(AuditError::Browser)?;
+    let browser_version = chromium.version().to_owned();
     let cx = states::Context {
-        wire: connection.wire(),
+        wire: chromium.wire(),
         origin: &origin,
         axe: &axe,
         timing: options.timing,
@@ -243,7 +242,6 @@ pub fn run(options: &Options) -> Result<Report, AuditError> {
             list.join(", ")
         ));
     }
-    drop(connection);
     drop(chromium);
     drop(server);
 
@@ -616,5 +614,8 @@ mod tests {
     fn axe_version_from_the_banner() {
         assert_eq!(axe_version("/*! axe v4.14.1\n * Copyright"), "4.14.1");
         assert_eq!(axe_version("nothing"), "unknown");
+        // The embedded copy is the vendored release, whole.
+        assert_eq!(axe_version(AXE_JS), "4.14.1");
+        assert!(AXE_JS.len() > 500_000 && AXE_JS.contains("axe.run"));
     }
 }
