@@ -215,8 +215,7 @@ impl Harness {
     pub fn fresh_tab(&self, before: &str) -> Visitor<'_> {
         let tab = self.chromium.new_tab().expect("new tab");
         let script = format!("{FIRST_PAINT_PROBE}\n{before}");
-        tab.add_script_on_new_document(&script)
-            .expect("add probe");
+        tab.add_script_on_new_document(&script).expect("add probe");
         Visitor {
             tab,
             _browser: PhantomData,

@@ -357,10 +357,7 @@ mod tests {
         assert_eq!(run(&[], &[&b, &a], &locations).ok(), Some(chromium_b));
         // `chromium` anywhere on PATH before `google-chrome`.
         std::fs::remove_file(&chromium_a).expect("rm");
-        assert_eq!(
-            run(&[], &[&b], &locations).ok(),
-            Some(b.join("chromium"))
-        );
+        assert_eq!(run(&[], &[&b], &locations).ok(), Some(b.join("chromium")));
         std::fs::remove_file(b.join("chromium")).expect("rm");
         assert_eq!(run(&[], &[&b], &locations).ok(), Some(chrome_b.clone()));
         // Nothing on PATH: the first install location that exists.

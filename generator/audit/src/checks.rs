@@ -147,7 +147,7 @@ pub fn classify(
     }
     for (count, request) in requests.into_values() {
         let category = declared_hosts.get(&request.origin);
-        let host = host_of(&request.origin).to_owned();
+        let host = host_of(&request.origin);
         let refused = if request.blocked {
             ", refused by the audit (not a loopback host)"
         } else {

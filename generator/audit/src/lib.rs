@@ -135,9 +135,11 @@ pub const AXE_JS: &str = include_str!("../vendor/axe-core/axe.min.js");
 
 /// axe-core's source: `explicit`, else `$AXE_CORE_JS` when set, else the embedded copy.
 pub fn find_axe(explicit: Option<&Path>) -> Result<String, AuditError> {
-    let path = explicit
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("AXE_CORE_JS").filter(|v| !v.is_empty()).map(PathBuf::from));
+    let path = explicit.map(Path::to_path_buf).or_else(|| {
+        std::env::var_os("AXE_CORE_JS")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
     let Some(path) = path else {
         return Ok(AXE_JS.to_owned());
     };
@@ -199,13 +201,18 @@ pub fn run(options: &Options) -> Result<Report, AuditError> {
     // What the audit could not look at; a report with any is not a pass.
     let mut incomplete = Vec::new();
     match crawl::http_get_within(&format!("{origin}/sitemap.xml"), options.fetch_timeout) {
-        Ok((200, body)) => {
-            for path in crawl::sitemap_paths(&String::from_utf8_lossy(&body)) {
-                if !start.contains(&path) {
-                    start.push(path);
+        Ok((200, body)) => match crawl::sitemap_paths(&String::from_utf8_lossy(&body)) {
+            Ok(paths) => {
+                for path in paths {
+                    if !start.contains(&path) {
+                        start.push(path);
+                    }
                 }
             }
-        }
+            Err(e) => incomplete.push(format!(
+                "sitemap.xml could not be read ({e}); only pages reachable by links were audited"
+            )),
+        },
         // No sitemap: the pages are found through links.
         Ok(_) => {}
         Err(e) => incomplete.push(format!(

@@ -372,22 +372,25 @@ fn is_audit_noise(entry: &ConsoleError, blocked: &[String]) -> bool {
 
 /// `scheme://host[:port]` of an absolute http(s) or ws(s) URL.
 pub fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    if !matches!(scheme, "http" | "https" | "ws" | "wss") {
+    let url = url::Url::parse(url).ok()?;
+    if !matches!(url.scheme(), "http" | "https" | "ws" | "wss") {
         return None;
     }
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    (!host_port.is_empty()).then(|| format!("{scheme}://{}", host_port.to_ascii_lowercase()))
+    url.host()?;
+    Some(url.origin().ascii_serialization())
 }
 
-/// The host of an origin, without brackets or port.
-pub fn host_of(origin: &str) -> &str {
-    let authority = origin.split_once("://").map_or(origin, |(_, a)| a);
-    if let Some(v6) = authority.strip_prefix('[') {
-        return v6.split(']').next().unwrap_or("");
+/// The host of an origin (or URL), without brackets or port.
+pub fn host_of(origin: &str) -> String {
+    match url::Url::parse(origin)
+        .ok()
+        .as_ref()
+        .and_then(url::Url::host)
+    {
+        Some(url::Host::Ipv6(ip)) => ip.to_string(),
+        Some(host) => host.to_string(),
+        None => String::new(),
     }
-    authority.split(':').next().unwrap_or("")
 }
 
 /// Whether `origin` names this machine: `localhost`, 127.0.0.0/8 or `::1`.

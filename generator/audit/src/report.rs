@@ -343,7 +343,7 @@ impl Report {
                         )
                     },
                 );
-                let mut hosts: Vec<&str> = state
+                let mut hosts: Vec<String> = state
                     .requests
                     .iter()
                     .map(|r| super::observe::host_of(&r.origin))
@@ -355,7 +355,7 @@ impl Report {
                     state.state.label().to_owned(),
                     cookies,
                     keys,
-                    names(hosts.into_iter()),
+                    names(hosts.iter().map(String::as_str)),
                     if state.not_checked.is_some() {
                         format!("{} (not checked)", state.violations)
                     } else if state.error.is_some() {
