@@ -31,7 +31,7 @@ use samtykke_serve::http::Server;
 use states::{StateKind, StateRun};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// What to audit.
@@ -178,9 +178,9 @@ pub fn run(options: &Options) -> Result<Report, AuditError> {
                     dir.display()
                 )));
             }
-            let files = samtykke_site::output::read_tree(dir)
+            let files = samtykke_serve::http::load_dir(dir)
                 .map_err(|e| AuditError::Io(format!("cannot read {}", dir.display()), e))?;
-            let server = Server::start(Arc::new(RwLock::new(files)), 0, None)
+            let server = Server::start(files, 0, None)
                 .map_err(|e| AuditError::Io("cannot serve on 127.0.0.1".into(), e))?;
             let origin = server.url();
             (Some(server), origin, "/".to_owned(), Some(dir.clone()))
