@@ -11,8 +11,7 @@
 
 mod common;
 
-use samtykke_audit::report::{Report, Rule};
-use samtykke_audit::states::StateKind;
+use samtykke_audit::model::{Report, Rule, StateKind};
 use samtykke_audit::{Options, Target};
 use samtykke_serve::http::{self, Hook, Server};
 use samtykke_site::build;

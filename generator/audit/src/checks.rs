@@ -7,9 +7,8 @@
 //! visitor's browser enforces, so it is what the audit holds the site to. Third-party hosts are
 //! declared by the placeholders the widget starts after consent (`data-src`), with their category.
 
-use super::observe::host_of;
-use super::report::{Rule, Violation};
-use super::states::{Phase, StateKind, StateRun};
+use crate::model::{phase_text, PageInfo, Phase, Request, Rule, StateKind, StateRun, Violation};
+use crate::observe::host_of;
 use samtykke_contract::config::WidgetConfig;
 use std::collections::BTreeMap;
 
@@ -138,7 +137,7 @@ pub fn classify(
     }
 
     // One violation per host and phase, naming the first request and how many there were.
-    let mut requests: BTreeMap<(&str, u8), (usize, &super::observe::Request)> = BTreeMap::new();
+    let mut requests: BTreeMap<(&str, u8), (usize, &Request)> = BTreeMap::new();
     for request in &run.observed.requests {
         requests
             .entry((request.origin.as_str(), request.phase as u8))
@@ -224,17 +223,8 @@ pub fn classify(
     out
 }
 
-pub fn phase_text(phase: Phase) -> &'static str {
-    match phase {
-        Phase::NoChoice => "before any choice",
-        Phase::Rejected => "after “reject all”",
-        Phase::Accepted => "after “accept all”",
-        Phase::Withdrawn => "after withdrawal",
-    }
-}
-
 /// Checks that need the page's declarations rather than a state's observations.
-pub fn page_checks(path: &str, info: Option<&super::states::PageInfo>) -> Vec<Violation> {
+pub fn page_checks(path: &str, info: Option<&PageInfo>) -> Vec<Violation> {
     let mut out = Vec::new();
     let mut add = |rule: Rule, subject: &str, detail: String| {
         out.push(Violation {
@@ -264,8 +254,7 @@ pub fn page_checks(path: &str, info: Option<&super::states::PageInfo>) -> Vec<Vi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::observe::{Cookie, Observed, Request};
-    use crate::states::Snapshot;
+    use crate::model::{Cookie, Observed, Snapshot};
     use samtykke_contract::config::{CategoryRule, CookieRule, SCHEMA_VERSION};
 
     fn config() -> WidgetConfig {
@@ -395,7 +384,7 @@ mod tests {
 
     #[test]
     fn cookies_that_scripts_stored_count_even_if_deleted_again() {
-        use crate::observe::CookieWrite;
+        use crate::model::CookieWrite;
         let mut fresh = run(StateKind::Reject, Phase::NoChoice, &[], &[], vec![]);
         fresh.observed.cookie_writes = vec![
             CookieWrite {

@@ -18,6 +18,7 @@ pub mod browser;
 pub mod cdp;
 pub mod checks;
 pub mod crawl;
+pub mod model;
 pub mod observe;
 pub mod report;
 pub mod states;
@@ -25,10 +26,9 @@ pub mod tab;
 pub mod wire;
 
 use crate::browser::Chromium;
-use report::{PageReport, Report, RuleSummary, StateReport, Violation};
+use model::{PageReport, Report, RuleSummary, StateKind, StateReport, StateRun, Violation};
 use samtykke_contract::config::WidgetConfig;
 use samtykke_serve::http::Server;
-use states::{StateKind, StateRun};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
@@ -60,7 +60,7 @@ pub struct Options {
     /// report, which is still written.
     pub time_limit: Duration,
     /// How long a page may take, and how long it must stay quiet to count as settled.
-    pub timing: states::Timing,
+    pub timing: model::Timing,
 }
 
 /// Default of [`Options::time_limit`]: far beyond a real site's audit (Hesbynett's takes about a
@@ -77,7 +77,7 @@ impl Options {
             max_pages: 200,
             fetch_timeout: crawl::FETCH_TIMEOUT,
             time_limit: TIME_LIMIT,
-            timing: states::Timing::default(),
+            timing: model::Timing::default(),
         }
     }
 }
@@ -395,7 +395,7 @@ pub fn command(
     jobs: usize,
     fetch_timeout: Duration,
     time_limit: Duration,
-    timing: states::Timing,
+    timing: model::Timing,
 ) -> std::process::ExitCode {
     use std::process::ExitCode;
     let target = match parse_target(target, root) {
@@ -527,7 +527,7 @@ fn assemble(runs: Vec<StateRun>, origin: &str, directory: Option<PathBuf>) -> Re
         pages.push(PageReport { path, info, states });
     }
     let violations: Vec<Violation> = violations.into_iter().collect();
-    let rules = report::Rule::ALL
+    let rules = model::Rule::ALL
         .iter()
         .map(|&rule| RuleSummary {
             rule,
@@ -555,7 +555,7 @@ fn assemble(runs: Vec<StateRun>, origin: &str, directory: Option<PathBuf>) -> Re
 /// Whether the same rule already named the same subject on the same page: in the same state,
 /// or in any state for rules whose meaning does not depend on it.
 fn seen(reported: &BTreeSet<Violation>, v: &Violation) -> bool {
-    use report::Rule::*;
+    use model::Rule::*;
     let state_free = matches!(
         v.rule,
         WidgetInactive

@@ -2,80 +2,13 @@
 //! refusal of any that would leave the machine), the cookies scripts store, CSP violations and
 //! console errors. The protocol's events arrive on the connection's reader thread.
 
-use super::states::Phase;
-use super::wire::{Handler, HandlerFn, Wire};
-use serde::{Deserialize, Serialize};
+use crate::model::{
+    clip, ConsoleError, Cookie, CookieWrite, CspViolation, Observed, Phase, Request,
+};
+use crate::wire::{Handler, HandlerFn, Wire};
 use serde_json::{json, Value};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::{Duration, Instant};
-
-/// Longest text kept from anything the page controls (console messages, cookie names, URLs).
-pub const MAX_TEXT: usize = 300;
-
-/// `text`, cut to [`MAX_TEXT`] characters.
-pub fn clip(text: &str) -> String {
-    if text.chars().count() <= MAX_TEXT {
-        text.to_owned()
-    } else {
-        let mut cut: String = text.chars().take(MAX_TEXT).collect();
-        cut.push('…');
-        cut
-    }
-}
-
-/// A request the page made to an origin other than the site's.
-#[derive(Debug, Clone, Serialize)]
-pub struct Request {
-    pub url: String,
-    pub origin: String,
-    pub resource: String,
-    pub phase: Phase,
-    /// Refused by the audit because its host is not a loopback address.
-    pub blocked: bool,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ConsoleError {
-    pub text: String,
-    pub url: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct CspViolation {
-    #[serde(default)]
-    pub directive: String,
-    #[serde(default)]
-    pub blocked: String,
-    #[serde(default)]
-    pub source: String,
-    #[serde(default)]
-    pub sample: String,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Cookie {
-    pub name: String,
-    pub domain: String,
-    pub path: String,
-    pub http_only: bool,
-    pub session: bool,
-}
-
-/// A cookie a script in the page stored, and when.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct CookieWrite {
-    pub name: String,
-    pub phase: Phase,
-}
-
-/// Everything a tab saw besides its snapshots.
-#[derive(Debug, Default, Clone, Serialize)]
-pub struct Observed {
-    pub requests: Vec<Request>,
-    pub cookie_writes: Vec<CookieWrite>,
-    pub console: Vec<ConsoleError>,
-    pub csp: Vec<CspViolation>,
-}
 
 #[derive(Debug, Default)]
 struct Log {
@@ -406,6 +339,7 @@ pub fn is_loopback_origin(origin: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::MAX_TEXT;
 
     #[test]
     fn origins_and_loopback() {

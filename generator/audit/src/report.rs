@@ -1,283 +1,9 @@
 //! The audit's result: the rules, the violations, what each state held, and three renderings
 //! of it: a table for the terminal, a self-contained HTML page and JSON.
 
-use super::observe::{ConsoleError, CspViolation, Request};
-use super::states::{PageInfo, Snapshot, StateKind};
-use serde::{Serialize, Serializer};
+use crate::model::{phase_text, Report, Rule, StateKind, StateReport};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-
-/// Every check the audit makes. The id is what the report, the JSON and the tests name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Rule {
-    UndeclaredCookie,
-    UndeclaredStorage,
-    UndeclaredHost,
-    CookieWithoutConsent,
-    StorageWithoutConsent,
-    RequestWithoutConsent,
-    CookieAfterWithdrawal,
-    BannerMissing,
-    BannerButtonMissing,
-    BannerButtonsUnequal,
-    InitialFocusOnChoice,
-    RejectNotReachableByTab,
-    PreferencesDidNotOpen,
-    PreferencesFocus,
-    EscapeDoesNotClose,
-    EscapeConsents,
-    Banner320px,
-    SettingsControlMissing,
-    WidgetInactive,
-    ChoiceNotRemembered,
-    CspViolation,
-    ConsoleError,
-    Axe,
-    ConfigMissing,
-    PageError,
-    AuditIncomplete,
-}
-
-impl Rule {
-    pub const ALL: [Rule; 26] = [
-        Rule::UndeclaredCookie,
-        Rule::UndeclaredStorage,
-        Rule::UndeclaredHost,
-        Rule::CookieWithoutConsent,
-        Rule::StorageWithoutConsent,
-        Rule::RequestWithoutConsent,
-        Rule::CookieAfterWithdrawal,
-        Rule::BannerMissing,
-        Rule::BannerButtonMissing,
-        Rule::BannerButtonsUnequal,
-        Rule::InitialFocusOnChoice,
-        Rule::RejectNotReachableByTab,
-        Rule::PreferencesDidNotOpen,
-        Rule::PreferencesFocus,
-        Rule::EscapeDoesNotClose,
-        Rule::EscapeConsents,
-        Rule::Banner320px,
-        Rule::SettingsControlMissing,
-        Rule::WidgetInactive,
-        Rule::ChoiceNotRemembered,
-        Rule::CspViolation,
-        Rule::ConsoleError,
-        Rule::Axe,
-        Rule::ConfigMissing,
-        Rule::PageError,
-        Rule::AuditIncomplete,
-    ];
-
-    pub fn id(self) -> &'static str {
-        self.describe().0
-    }
-
-    /// The rule in compliance.md (or DESIGN.md) that this check decides.
-    pub fn source(self) -> &'static str {
-        self.describe().1
-    }
-
-    pub fn title(self) -> &'static str {
-        self.describe().2
-    }
-
-    fn describe(self) -> (&'static str, &'static str, &'static str) {
-        match self {
-            Rule::UndeclaredCookie => (
-                "undeclared-cookie",
-                "C-1",
-                "a cookie that is not in the inventory",
-            ),
-            Rule::UndeclaredStorage => (
-                "undeclared-storage",
-                "C-1",
-                "a storage key that is not in the inventory",
-            ),
-            Rule::UndeclaredHost => (
-                "undeclared-host",
-                "C-1",
-                "a request to a third-party host that no placeholder declares",
-            ),
-            Rule::CookieWithoutConsent => (
-                "cookie-without-consent",
-                "C-4, C-12",
-                "a consent-requiring cookie before consent or after reject",
-            ),
-            Rule::StorageWithoutConsent => (
-                "storage-without-consent",
-                "C-4, C-17",
-                "a consent-requiring storage key without consent",
-            ),
-            Rule::RequestWithoutConsent => (
-                "request-without-consent",
-                "C-4, C-17",
-                "a third-party request before consent, after reject or after withdrawal",
-            ),
-            Rule::CookieAfterWithdrawal => (
-                "cookie-after-withdrawal",
-                "C-17",
-                "a cookie still present after withdrawal",
-            ),
-            Rule::BannerMissing => ("banner-missing", "C-7", "no banner on a first visit"),
-            Rule::BannerButtonMissing => (
-                "banner-button-missing",
-                "C-7",
-                "the banner lacks an accept-all or reject-all button",
-            ),
-            Rule::BannerButtonsUnequal => (
-                "banner-buttons-unequal",
-                "C-8",
-                "accept and reject differ in computed size or font",
-            ),
-            Rule::InitialFocusOnChoice => (
-                "initial-focus-on-choice",
-                "C-8",
-                "the initial focus lands on accept or reject",
-            ),
-            Rule::RejectNotReachableByTab => (
-                "reject-not-reachable-by-tab",
-                "C-19",
-                "Tab does not reach reject all",
-            ),
-            Rule::PreferencesDidNotOpen => (
-                "preferences-did-not-open",
-                "C-16",
-                "the preferences did not open",
-            ),
-            Rule::PreferencesFocus => (
-                "preferences-focus",
-                "C-19",
-                "focus does not move into the preferences or back",
-            ),
-            Rule::EscapeDoesNotClose => (
-                "escape-does-not-close",
-                "C-19",
-                "Escape does not close the preferences",
-            ),
-            Rule::EscapeConsents => (
-                "escape-consents",
-                "C-5",
-                "closing the preferences with Escape stored consent",
-            ),
-            Rule::Banner320px => (
-                "banner-320px",
-                "C-23",
-                "at 320 px a choice button is hidden or the page scrolls sideways",
-            ),
-            Rule::SettingsControlMissing => (
-                "settings-control-missing",
-                "C-16",
-                "no cookie settings control in the footer",
-            ),
-            Rule::WidgetInactive => (
-                "widget-inactive",
-                "C-13",
-                "a choice was not stored: the widget did not act",
-            ),
-            Rule::ChoiceNotRemembered => (
-                "choice-not-remembered",
-                "C-15",
-                "the banner asks again after a choice",
-            ),
-            Rule::CspViolation => (
-                "csp-violation",
-                "DESIGN: CSP",
-                "the page's Content-Security-Policy refused something",
-            ),
-            Rule::ConsoleError => ("console-error", "DESIGN", "an error in the browser console"),
-            Rule::Axe => (
-                "axe",
-                "C-20, C-21, C-23",
-                "axe-core violation in the banner or the preferences",
-            ),
-            Rule::ConfigMissing => (
-                "config-missing",
-                "C-1",
-                "no valid embedded widget configuration",
-            ),
-            Rule::PageError => ("page-error", "C-6", "the page answered with an HTTP error"),
-            Rule::AuditIncomplete => (
-                "audit-incomplete",
-                "-",
-                "the audit could not finish a state",
-            ),
-        }
-    }
-}
-
-impl Serialize for Rule {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.id())
-    }
-}
-
-impl std::fmt::Display for Rule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.id())
-    }
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Violation {
-    pub page: String,
-    pub state: Option<StateKind>,
-    pub rule: Rule,
-    /// The cookie, key, host, button or axe rule concerned.
-    pub subject: String,
-    pub detail: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct StateReport {
-    pub state: StateKind,
-    pub snapshots: Vec<Snapshot>,
-    /// Requests to origins other than the site's.
-    pub requests: Vec<Request>,
-    pub console_errors: Vec<ConsoleError>,
-    pub csp_violations: Vec<CspViolation>,
-    /// Checks that passed, with what they measured.
-    pub notes: Vec<String>,
-    pub error: Option<String>,
-    pub violations: usize,
-    /// Why this state could not be exercised (e.g. the page has no widget configuration):
-    /// its violation count then proves nothing.
-    pub not_checked: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PageReport {
-    pub path: String,
-    pub info: Option<PageInfo>,
-    pub states: Vec<StateReport>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RuleSummary {
-    pub rule: Rule,
-    pub source: &'static str,
-    pub title: &'static str,
-    pub violations: usize,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub tool: &'static str,
-    pub version: &'static str,
-    /// The origin audited.
-    pub target: String,
-    /// The directory served, when the audit served one.
-    pub directory: Option<PathBuf>,
-    pub browser: String,
-    pub axe_core: String,
-    pub duration_ms: u64,
-    pub passed: bool,
-    /// What the audit did not get to (a fetch or the whole audit ran out of time); any entry
-    /// means the report is partial and not a pass.
-    pub incomplete: Vec<String>,
-    pub rules: Vec<RuleSummary>,
-    pub violations: Vec<Violation>,
-    pub pages: Vec<PageReport>,
-}
 
 impl Report {
     /// The rules of `violations`, each once, in a stable order.
@@ -345,7 +71,7 @@ impl Report {
                 let mut hosts: Vec<String> = state
                     .requests
                     .iter()
-                    .map(|r| super::observe::host_of(&r.origin))
+                    .map(|r| crate::observe::host_of(&r.origin))
                     .collect();
                 hosts.sort();
                 hosts.dedup();
@@ -500,7 +226,7 @@ fn state_view(state: &StateReport) -> serde_json::Value {
     let requests: Vec<_> = state
         .requests
         .iter()
-        .map(|r| json!({ "url": r.url, "phase": super::checks::phase_text(r.phase), "blocked": r.blocked }))
+        .map(|r| json!({ "url": r.url, "phase": phase_text(r.phase), "blocked": r.blocked }))
         .collect();
     json!({
         "label": state.state.label(),
@@ -583,6 +309,7 @@ fn table<const N: usize>(out: &mut String, rows: &[[String; N]]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Violation;
 
     fn report(violations: Vec<Violation>) -> Report {
         Report {
