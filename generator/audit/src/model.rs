@@ -276,128 +276,172 @@ impl Rule {
     }
 
     fn describe(self) -> (&'static str, &'static str, &'static str) {
-        match self {
-            Rule::UndeclaredCookie => (
-                "undeclared-cookie",
-                "C-1",
-                "a cookie that is not in the inventory",
-            ),
-            Rule::UndeclaredStorage => (
-                "undeclared-storage",
-                "C-1",
-                "a storage key that is not in the inventory",
-            ),
-            Rule::UndeclaredHost => (
-                "undeclared-host",
-                "C-1",
-                "a request to a third-party host that no placeholder declares",
-            ),
-            Rule::CookieWithoutConsent => (
-                "cookie-without-consent",
-                "C-4, C-12",
-                "a consent-requiring cookie before consent or after reject",
-            ),
-            Rule::StorageWithoutConsent => (
-                "storage-without-consent",
-                "C-4, C-17",
-                "a consent-requiring storage key without consent",
-            ),
-            Rule::RequestWithoutConsent => (
-                "request-without-consent",
-                "C-4, C-17",
-                "a third-party request before consent, after reject or after withdrawal",
-            ),
-            Rule::CookieAfterWithdrawal => (
-                "cookie-after-withdrawal",
-                "C-17",
-                "a cookie still present after withdrawal",
-            ),
-            Rule::BannerMissing => ("banner-missing", "C-7", "no banner on a first visit"),
-            Rule::BannerButtonMissing => (
-                "banner-button-missing",
-                "C-7",
-                "the banner lacks an accept-all or reject-all button",
-            ),
-            Rule::BannerButtonsUnequal => (
-                "banner-buttons-unequal",
-                "C-8",
-                "accept and reject differ in computed size or font",
-            ),
-            Rule::InitialFocusOnChoice => (
-                "initial-focus-on-choice",
-                "C-8",
-                "the initial focus lands on accept or reject",
-            ),
-            Rule::RejectNotReachableByTab => (
-                "reject-not-reachable-by-tab",
-                "C-19",
-                "Tab does not reach reject all",
-            ),
-            Rule::PreferencesDidNotOpen => (
-                "preferences-did-not-open",
-                "C-16",
-                "the preferences did not open",
-            ),
-            Rule::PreferencesFocus => (
-                "preferences-focus",
-                "C-19",
-                "focus does not move into the preferences or back",
-            ),
-            Rule::EscapeDoesNotClose => (
-                "escape-does-not-close",
-                "C-19",
-                "Escape does not close the preferences",
-            ),
-            Rule::EscapeConsents => (
-                "escape-consents",
-                "C-5",
-                "closing the preferences with Escape stored consent",
-            ),
-            Rule::Banner320px => (
-                "banner-320px",
-                "C-23",
-                "at 320 px a choice button is hidden or the page scrolls sideways",
-            ),
-            Rule::SettingsControlMissing => (
-                "settings-control-missing",
-                "C-16",
-                "no cookie settings control in the footer",
-            ),
-            Rule::WidgetInactive => (
-                "widget-inactive",
-                "C-13",
-                "a choice was not stored: the widget did not act",
-            ),
-            Rule::ChoiceNotRemembered => (
-                "choice-not-remembered",
-                "C-15",
-                "the banner asks again after a choice",
-            ),
-            Rule::CspViolation => (
-                "csp-violation",
-                "DESIGN: CSP",
-                "the page's Content-Security-Policy refused something",
-            ),
-            Rule::ConsoleError => ("console-error", "DESIGN", "an error in the browser console"),
-            Rule::Axe => (
-                "axe",
-                "C-20, C-21, C-23",
-                "axe-core violation in the banner or the preferences",
-            ),
-            Rule::ConfigMissing => (
-                "config-missing",
-                "C-1",
-                "no valid embedded widget configuration",
-            ),
-            Rule::PageError => ("page-error", "C-6", "the page answered with an HTTP error"),
-            Rule::AuditIncomplete => (
-                "audit-incomplete",
-                "-",
-                "the audit could not finish a state",
-            ),
-        }
+        let (rule, id, source, title) = RULES[self as usize];
+        debug_assert!(rule == self);
+        (id, source, title)
     }
 }
+
+/// Each rule's id, the rule of compliance.md (or DESIGN.md) it decides, and what it checks
+/// for; in the order of [`Rule`]'s variants, which `describe` indexes by.
+const RULES: [(Rule, &str, &str, &str); 26] = [
+    (
+        Rule::UndeclaredCookie,
+        "undeclared-cookie",
+        "C-1",
+        "a cookie that is not in the inventory",
+    ),
+    (
+        Rule::UndeclaredStorage,
+        "undeclared-storage",
+        "C-1",
+        "a storage key that is not in the inventory",
+    ),
+    (
+        Rule::UndeclaredHost,
+        "undeclared-host",
+        "C-1",
+        "a request to a third-party host that no placeholder declares",
+    ),
+    (
+        Rule::CookieWithoutConsent,
+        "cookie-without-consent",
+        "C-4, C-12",
+        "a consent-requiring cookie before consent or after reject",
+    ),
+    (
+        Rule::StorageWithoutConsent,
+        "storage-without-consent",
+        "C-4, C-17",
+        "a consent-requiring storage key without consent",
+    ),
+    (
+        Rule::RequestWithoutConsent,
+        "request-without-consent",
+        "C-4, C-17",
+        "a third-party request before consent, after reject or after withdrawal",
+    ),
+    (
+        Rule::CookieAfterWithdrawal,
+        "cookie-after-withdrawal",
+        "C-17",
+        "a cookie still present after withdrawal",
+    ),
+    (
+        Rule::BannerMissing,
+        "banner-missing",
+        "C-7",
+        "no banner on a first visit",
+    ),
+    (
+        Rule::BannerButtonMissing,
+        "banner-button-missing",
+        "C-7",
+        "the banner lacks an accept-all or reject-all button",
+    ),
+    (
+        Rule::BannerButtonsUnequal,
+        "banner-buttons-unequal",
+        "C-8",
+        "accept and reject differ in computed size or font",
+    ),
+    (
+        Rule::InitialFocusOnChoice,
+        "initial-focus-on-choice",
+        "C-8",
+        "the initial focus lands on accept or reject",
+    ),
+    (
+        Rule::RejectNotReachableByTab,
+        "reject-not-reachable-by-tab",
+        "C-19",
+        "Tab does not reach reject all",
+    ),
+    (
+        Rule::PreferencesDidNotOpen,
+        "preferences-did-not-open",
+        "C-16",
+        "the preferences did not open",
+    ),
+    (
+        Rule::PreferencesFocus,
+        "preferences-focus",
+        "C-19",
+        "focus does not move into the preferences or back",
+    ),
+    (
+        Rule::EscapeDoesNotClose,
+        "escape-does-not-close",
+        "C-19",
+        "Escape does not close the preferences",
+    ),
+    (
+        Rule::EscapeConsents,
+        "escape-consents",
+        "C-5",
+        "closing the preferences with Escape stored consent",
+    ),
+    (
+        Rule::Banner320px,
+        "banner-320px",
+        "C-23",
+        "at 320 px a choice button is hidden or the page scrolls sideways",
+    ),
+    (
+        Rule::SettingsControlMissing,
+        "settings-control-missing",
+        "C-16",
+        "no cookie settings control in the footer",
+    ),
+    (
+        Rule::WidgetInactive,
+        "widget-inactive",
+        "C-13",
+        "a choice was not stored: the widget did not act",
+    ),
+    (
+        Rule::ChoiceNotRemembered,
+        "choice-not-remembered",
+        "C-15",
+        "the banner asks again after a choice",
+    ),
+    (
+        Rule::CspViolation,
+        "csp-violation",
+        "DESIGN: CSP",
+        "the page's Content-Security-Policy refused something",
+    ),
+    (
+        Rule::ConsoleError,
+        "console-error",
+        "DESIGN",
+        "an error in the browser console",
+    ),
+    (
+        Rule::Axe,
+        "axe",
+        "C-20, C-21, C-23",
+        "axe-core violation in the banner or the preferences",
+    ),
+    (
+        Rule::ConfigMissing,
+        "config-missing",
+        "C-1",
+        "no valid embedded widget configuration",
+    ),
+    (
+        Rule::PageError,
+        "page-error",
+        "C-6",
+        "the page answered with an HTTP error",
+    ),
+    (
+        Rule::AuditIncomplete,
+        "audit-incomplete",
+        "-",
+        "the audit could not finish a state",
+    ),
+];
 
 impl Serialize for Rule {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -495,5 +539,20 @@ impl StateRun {
 
     pub fn note(&mut self, text: impl Into<String>) {
         self.notes.push(text.into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rule_table_follows_the_variants() {
+        for (i, rule) in Rule::ALL.iter().enumerate() {
+            assert_eq!(*rule as usize, i, "{rule:?}");
+            assert_eq!(RULES[i].0, *rule, "{rule:?}");
+        }
+        assert_eq!(Rule::Axe.id(), "axe");
+        assert_eq!(Rule::EscapeConsents.source(), RULES[15].2);
     }
 }
