@@ -458,6 +458,48 @@ fn audit_refuses_urls_off_this_machine() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no index.html"));
 }
 
+/// The browser is found, not assumed: a setting that names no browser stops the audit with one
+/// line saying which, and exit status 2, before anything is served or started.
+#[test]
+fn a_browser_setting_that_names_nothing_is_one_clear_error() {
+    let site = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        site.path().join("index.html"),
+        "<!DOCTYPE html><title>x</title>",
+    )
+    .expect("write");
+    let nowhere = site.path().join("no-such-chromium");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_samtykke"))
+        .args(["audit".as_ref(), site.path().as_os_str()])
+        .env("SAMTYKKE_CHROME", &nowhere)
+        .env_remove("AXE_CORE_JS")
+        .output()
+        .expect("runs samtykke");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].contains("cannot start Chromium")
+            && lines[0].contains(&format!("SAMTYKKE_CHROME={}", nowhere.display()))
+            && lines[0].contains("not an executable"),
+        "{stderr}"
+    );
+
+    // AXE_CORE_JS overrides the embedded axe-core; one that cannot be read says so.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_samtykke"))
+        .args(["audit".as_ref(), site.path().as_os_str()])
+        .env("AXE_CORE_JS", site.path().join("no-axe.js"))
+        .output()
+        .expect("runs samtykke");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot read axe-core") && stderr.contains("no-axe.js"),
+        "{stderr}"
+    );
+}
+
 /// One byte every 200 ms, a megabyte long: each read succeeds, so only an overall deadline
 /// ends a fetch of it.
 struct Trickle;
