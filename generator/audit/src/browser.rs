@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 
 /// Flags every run uses: no sandbox (we run as root in CI), no traffic of Chromium's own (which
 /// this network refuses anyway and which would pollute an audit's request list), and no
-/// throttling of tabs in the background, since an audit drives several side by side.
+/// throttling of tabs in the background, since an audit drives several side by side. (The same
+/// set the audit ran with when headless_chrome launched the browser.)
 pub const FLAGS: &[&str] = &[
     "--headless=new",
     "--no-sandbox",
@@ -38,6 +39,10 @@ pub const FLAGS: &[&str] = &[
     "--disable-backgrounding-occluded-windows",
     "--disable-renderer-backgrounding",
     "--disable-hang-monitor",
+    "--disable-ipc-flooding-protection",
+    "--disable-component-extensions-with-background-pages",
+    "--enable-features=NetworkService,NetworkServiceInProcess",
+    "--enable-automation",
     "--disable-popup-blocking",
     "--disable-prompt-on-repost",
     "--disable-features=TranslateUI",
