@@ -5,11 +5,11 @@
 //! Using host names rather than bare 127.0.0.1 lets cookies live on a parent domain
 //! (`.hesbynett.test`), as they do on the real site, so the purge is tested where it matters.
 
-use headless_chrome::protocol::cdp::Network;
-use headless_chrome::Tab;
 use samtykke_audit::browser::Chromium;
+use samtykke_audit::tab::Tab;
 use samtykke_serve::http::{Config, Files, Hook, Server};
 use samtykke_site::render::Options;
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
@@ -213,22 +213,12 @@ impl Harness {
     /// A tab in a fresh browser context: no cookies, no storage. `before` runs in every
     /// document before the page's own scripts.
     pub fn fresh_tab(&self, before: &str) -> Visitor<'_> {
-        let context = self.chromium.browser.new_context().expect("new context");
-        let tab = context.new_tab().expect("new tab");
+        let tab = self.chromium.new_tab().expect("new tab");
         let script = format!("{FIRST_PAINT_PROBE}\n{before}");
-        tab.call_method(
-            headless_chrome::protocol::cdp::Page::AddScriptToEvaluateOnNewDocument {
-                source: script,
-                world_name: None,
-                include_command_line_api: None,
-                run_immediately: None,
-            },
-        )
-        .expect("add probe");
-        tab.set_default_timeout(Duration::from_secs(20));
+        tab.add_script_on_new_document(&script).expect("add probe");
         Visitor {
             tab,
-            _context: context,
+            _browser: PhantomData,
         }
     }
 }
@@ -267,17 +257,16 @@ const SETTLE: &str = r#"new Promise(function (done) {
 
 /// One visitor: a tab with its own cookie jar and storage.
 pub struct Visitor<'a> {
-    pub tab: Arc<Tab>,
-    _context: headless_chrome::browser::context::Context<'a>,
+    pub tab: Tab,
+    /// The tab's browser outlives it.
+    _browser: PhantomData<&'a Chromium>,
 }
 
 impl Visitor<'_> {
     pub fn visit(&self, url: &str) -> &Self {
         self.tab
-            .navigate_to(url)
-            .expect("navigate")
-            .wait_until_navigated()
-            .expect("navigated");
+            .navigate(url)
+            .unwrap_or_else(|e| panic!("navigate to {url}: {e}"));
         self
     }
 
@@ -285,8 +274,6 @@ impl Visitor<'_> {
         self.tab
             .evaluate(js, true)
             .unwrap_or_else(|e| panic!("evaluate {js}: {e}"))
-            .value
-            .unwrap_or(serde_json::Value::Null)
     }
 
     pub fn eval_bool(&self, js: &str) -> bool {
@@ -338,16 +325,13 @@ impl Visitor<'_> {
             .tab
             .evaluate(SETTLE, true)
             .ok()
-            .and_then(|r| r.value)
             .and_then(|v| v.as_bool());
         assert_eq!(settled, Some(true), "the page did not settle");
     }
 
     pub fn click(&self, selector: &str) {
         self.tab
-            .wait_for_element(selector)
-            .unwrap_or_else(|e| panic!("no {selector}: {e}"))
-            .click()
+            .click(selector)
             .unwrap_or_else(|e| panic!("click {selector}: {e}"));
     }
 
@@ -357,13 +341,15 @@ impl Visitor<'_> {
 
     /// Every cookie in this visitor's jar, HttpOnly ones included: (name, domain).
     pub fn cookies(&self) -> Vec<(String, String)> {
-        let all = self
-            .tab
-            .call_method(Network::GetAllCookies(None))
-            .expect("Network.getAllCookies");
-        all.cookies
-            .into_iter()
-            .map(|c| (c.name, c.domain))
+        let all = self.tab.cookies().expect("Storage.getCookies");
+        let field = |c: &serde_json::Value, name: &str| {
+            c.get(name)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        all.iter()
+            .map(|c| (field(c, "name"), field(c, "domain")))
             .collect()
     }
 

@@ -11,8 +11,7 @@
 
 mod common;
 
-use samtykke_audit::report::{Report, Rule};
-use samtykke_audit::states::StateKind;
+use samtykke_audit::model::{Report, Rule, StateKind};
 use samtykke_audit::{Options, Target};
 use samtykke_serve::http::{self, Hook, Server};
 use samtykke_site::build;
@@ -320,7 +319,9 @@ fn an_analytics_script_that_is_not_gated_fails() {
 #[test]
 #[ignore = "needs Chromium, axe-core and target/widget; bash tools/test.sh runs it"]
 fn a_late_request_before_consent_is_caught() {
-    let late = "setTimeout(function () {\n  var s = document.querySelector('script[data-category]');\n  new Image().src = s.dataset.src.replace(/ga\\.js.*$/, '__utm.gif?late=1');\n}, 700);\n".to_owned();
+    // Once consent is given the widget has replaced the placeholder by a real script, so on
+    // a page loaded with consent there is none to read: the script does nothing there.
+    let late = "setTimeout(function () {\n  var s = document.querySelector('script[data-category]');\n  if (!s) return;\n  new Image().src = s.dataset.src.replace(/ga\\.js.*$/, '__utm.gif?late=1');\n}, 700);\n".to_owned();
     let add_script = |html: &str| {
         let broken = html.replacen("</head>", "<script src=\"/late.js\"></script></head>", 1);
         assert_ne!(broken, html, "a head to add the script to");
@@ -457,6 +458,48 @@ fn audit_refuses_urls_off_this_machine() {
         .expect("runs samtykke");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no index.html"));
+}
+
+/// The browser is found, not assumed: a setting that names no browser stops the audit with one
+/// line saying which, and exit status 2, before anything is served or started.
+#[test]
+fn a_browser_setting_that_names_nothing_is_one_clear_error() {
+    let site = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        site.path().join("index.html"),
+        "<!DOCTYPE html><title>x</title>",
+    )
+    .expect("write");
+    let nowhere = site.path().join("no-such-chromium");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_samtykke"))
+        .args(["audit".as_ref(), site.path().as_os_str()])
+        .env("SAMTYKKE_CHROME", &nowhere)
+        .env_remove("AXE_CORE_JS")
+        .output()
+        .expect("runs samtykke");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].contains("cannot start Chromium")
+            && lines[0].contains(&format!("SAMTYKKE_CHROME={}", nowhere.display()))
+            && lines[0].contains("not an executable"),
+        "{stderr}"
+    );
+
+    // AXE_CORE_JS overrides the embedded axe-core; one that cannot be read says so.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_samtykke"))
+        .args(["audit".as_ref(), site.path().as_os_str()])
+        .env("AXE_CORE_JS", site.path().join("no-axe.js"))
+        .output()
+        .expect("runs samtykke");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot read axe-core") && stderr.contains("no-axe.js"),
+        "{stderr}"
+    );
 }
 
 /// One byte every 200 ms, a megabyte long: each read succeeds, so only an overall deadline

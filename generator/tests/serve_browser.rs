@@ -6,6 +6,7 @@
 mod common;
 
 use samtykke_audit::browser::Chromium;
+use samtykke_audit::tab::Tab;
 use samtykke_serve::{Outcome, Reporter, Serve};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -16,17 +17,14 @@ fn now_ms() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
-fn eval(tab: &headless_chrome::Tab, js: &str) -> serde_json::Value {
+fn eval(tab: &Tab, js: &str) -> serde_json::Value {
     // Between two documents an evaluation can fail; the caller polls again.
-    tab.evaluate(js, false)
-        .ok()
-        .and_then(|r| r.value)
-        .unwrap_or(serde_json::Value::Null)
+    tab.evaluate(js, false).unwrap_or(serde_json::Value::Null)
 }
 
 /// Polls `js` until it is true. The deadline only turns a hang into a failure; it is far above
 /// any expected time, so a loaded machine does not fail the test.
-fn wait_until(tab: &headless_chrome::Tab, js: &str, what: &str) {
+fn wait_until(tab: &Tab, js: &str, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while eval(tab, js) != serde_json::Value::Bool(true) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -45,8 +43,8 @@ type Outcomes = Arc<Mutex<Vec<(Outcome, f64)>>>;
 struct Session {
     site: tempfile::TempDir,
     _serve: Serve,
+    tab: Tab,
     _chromium: Chromium,
-    tab: Arc<headless_chrome::Tab>,
     outcomes: Outcomes,
     with_widget: bool,
 }
@@ -72,9 +70,8 @@ fn open_policy() -> Session {
     let serve = Serve::start(site.path(), 0, widget, report).expect("serve");
     let chromium =
         Chromium::launch().expect("Chromium (bash tools/setup-toolchain.sh installs it)");
-    let tab = chromium.browser.new_tab().expect("tab");
-    tab.navigate_to(&format!("{}/personvern/", serve.url()))
-        .and_then(|t| t.wait_until_navigated())
+    let tab = chromium.new_tab().expect("tab");
+    tab.navigate(&format!("{}/personvern/", serve.url()))
         .expect("open the policy");
     wait_until(
         &tab,
@@ -84,8 +81,8 @@ fn open_policy() -> Session {
     Session {
         site,
         _serve: serve,
-        _chromium: chromium,
         tab,
+        _chromium: chromium,
         outcomes,
         with_widget,
     }

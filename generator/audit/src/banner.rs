@@ -3,10 +3,8 @@
 //! preferences open, take focus, close on Escape without consent and give focus back; both
 //! buttons visible at 320 px with no horizontal scroll; axe-core finds nothing.
 
-use super::cdp::{self, Page};
-use super::observe::clip;
-use super::report::Rule;
-use super::states::{StateRun, BANNER_REJECT, FOOTER_SETTINGS};
+use crate::cdp::{self, Page};
+use crate::model::{clip, Rule, StateRun, BANNER_REJECT, FOOTER_SETTINGS};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]

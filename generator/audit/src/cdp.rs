@@ -1,9 +1,9 @@
 //! One tab in a fresh browser context, driven as a visitor would drive it (mouse, keyboard,
 //! viewport) while `observe` records what it does.
 
-use super::observe::{self, clip, text_at, Cookie, Observed, Recorder};
-use super::states::{Phase, Timing};
-use super::wire::Wire;
+use crate::model::{clip, Cookie, Observed, Phase, Timing};
+use crate::observe::{self, text_at, Recorder};
+use crate::wire::Wire;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use std::sync::Arc;

@@ -7,9 +7,10 @@
 //! visitor's browser enforces, so it is what the audit holds the site to. Third-party hosts are
 //! declared by the placeholders the widget starts after consent (`data-src`), with their category.
 
-use super::observe::host_of;
-use super::report::{Rule, Violation};
-use super::states::{Phase, StateKind, StateRun};
+use crate::model::{
+    phase_text, PageInfo, Phase, Request, Rule, Snapshot, StateKind, StateRun, Violation,
+};
+use crate::observe::host_of;
 use samtykke_contract::config::WidgetConfig;
 use std::collections::BTreeMap;
 
@@ -19,29 +20,60 @@ pub fn classify(
     config: &WidgetConfig,
     declared_hosts: &BTreeMap<String, String>,
 ) -> Vec<Violation> {
-    let mut out = Vec::new();
-    // What happens before any choice is the same in every state, whose runs all start with a
-    // first visit: it is reported once, under the fresh visit.
-    let at = |phase: Phase| {
+    let mut judge = Judge {
+        run,
+        config,
+        declared_hosts,
+        out: Vec::new(),
+    };
+    for snapshot in &run.snapshots {
+        judge.cookies(snapshot);
+        judge.storage(snapshot);
+    }
+    judge.cookie_writes();
+    judge.requests();
+    judge.csp();
+    judge.console();
+    judge.incomplete();
+    judge.out
+}
+
+/// One state's run against the inventory, and the violations found so far.
+struct Judge<'a> {
+    run: &'a StateRun,
+    config: &'a WidgetConfig,
+    declared_hosts: &'a BTreeMap<String, String>,
+    out: Vec<Violation>,
+}
+
+impl Judge<'_> {
+    /// What happens before any choice is the same in every state, whose runs all start with a
+    /// first visit: it is reported once, under the fresh visit.
+    fn at(&self, phase: Phase) -> StateKind {
         if phase == Phase::NoChoice {
             StateKind::Fresh
         } else {
-            run.kind
+            self.run.kind
         }
-    };
-    let mut add = |state: StateKind, rule: Rule, subject: String, detail: String| {
-        out.push(Violation {
+    }
+
+    fn add(&mut self, state: StateKind, rule: Rule, subject: String, detail: String) {
+        self.out.push(Violation {
             rule,
-            page: run.path.clone(),
+            page: self.run.path.clone(),
             state: Some(state),
             subject,
             detail,
         });
-    };
-    let granted =
-        |category: &str, phase: Phase| config.is_required(category) || phase == Phase::Accepted;
+    }
 
-    for snapshot in &run.snapshots {
+    fn granted(&self, category: &str, phase: Phase) -> bool {
+        self.config.is_required(category) || phase == Phase::Accepted
+    }
+
+    /// `undeclared-cookie`, `cookie-without-consent`, `cookie-after-withdrawal`: the cookies a
+    /// snapshot holds.
+    fn cookies(&mut self, snapshot: &Snapshot) {
         let when = format!("{} ({})", snapshot.label, phase_text(snapshot.phase));
         for cookie in &snapshot.cookies {
             let what = format!(
@@ -51,103 +83,121 @@ pub fn classify(
                 cookie.path,
                 if cookie.http_only { ", HttpOnly" } else { "" }
             );
-            match config.category_of(&cookie.name) {
-                None => add(
-                    at(snapshot.phase),
+            let state = self.at(snapshot.phase);
+            match self.config.category_of(&cookie.name) {
+                None => self.add(
+                    state,
                     Rule::UndeclaredCookie,
                     cookie.name.clone(),
                     format!("{what} is not in the inventory; seen {when} (C-1)"),
                 ),
-                Some(category) if !granted(category, snapshot.phase) => {
+                Some(category) if !self.granted(category, snapshot.phase) => {
                     let rule = if snapshot.phase == Phase::Withdrawn {
                         Rule::CookieAfterWithdrawal
                     } else {
                         Rule::CookieWithoutConsent
                     };
-                    add(
-                        at(snapshot.phase),
-                        rule,
-                        cookie.name.clone(),
-                        format!("{what}, category `{category}`, exists {when}"),
-                    );
+                    let detail = format!("{what}, category `{category}`, exists {when}");
+                    self.add(state, rule, cookie.name.clone(), detail);
                 }
                 Some(_) => {}
             }
         }
+    }
+
+    /// The category of a storage key: its pattern's, or for the widget's own record, that of
+    /// the required category (the configuration that names the key declares it).
+    fn storage_category(&self, area: &str, key: &str) -> Option<&str> {
+        let config = self.config;
+        config.category_of(key).or_else(|| {
+            (area == "localStorage" && key == config.storage_key)
+                .then(|| {
+                    config
+                        .categories
+                        .iter()
+                        .find(|c| c.required)
+                        .map(|c| c.id.as_str())
+                })
+                .flatten()
+        })
+    }
+
+    /// `undeclared-storage`, `storage-without-consent`: the storage keys a snapshot holds.
+    fn storage(&mut self, snapshot: &Snapshot) {
+        let when = format!("{} ({})", snapshot.label, phase_text(snapshot.phase));
+        let state = self.at(snapshot.phase);
         let storage = [
             ("localStorage", &snapshot.local_storage),
             ("sessionStorage", &snapshot.session_storage),
         ];
         for (area, keys) in storage {
             for key in keys {
-                let declared = config.category_of(key).or_else(|| {
-                    // The widget's own record is declared by the configuration that names it.
-                    (area == "localStorage" && *key == config.storage_key)
-                        .then(|| {
-                            config
-                                .categories
-                                .iter()
-                                .find(|c| c.required)
-                                .map(|c| c.id.as_str())
-                        })
-                        .flatten()
-                });
-                match declared {
-                    None => add(
-                        at(snapshot.phase),
+                let found = match self.storage_category(area, key) {
+                    None => Some((
                         Rule::UndeclaredStorage,
-                        key.clone(),
                         format!("{area} key `{key}` is not in the inventory; seen {when} (C-1)"),
-                    ),
-                    Some(category) if !granted(category, snapshot.phase) => add(
-                        at(snapshot.phase),
+                    )),
+                    Some(category) if !self.granted(category, snapshot.phase) => Some((
                         Rule::StorageWithoutConsent,
-                        key.clone(),
                         format!("{area} key `{key}`, category `{category}`, exists {when}"),
-                    ),
-                    Some(_) => {}
+                    )),
+                    Some(_) => None,
+                };
+                if let Some((rule, detail)) = found {
+                    self.add(state, rule, key.clone(), detail);
                 }
             }
         }
     }
 
-    // Cookies scripts stored, even those something deleted again before a snapshot.
-    for write in &run.observed.cookie_writes {
-        let when = phase_text(write.phase);
-        match config.category_of(&write.name) {
-            None => add(
-                at(write.phase),
-                Rule::UndeclaredCookie,
-                write.name.clone(),
-                format!(
-                    "a script stored cookie `{}`, which is not in the inventory, {when} (C-1)",
-                    write.name
+    /// `undeclared-cookie`, `cookie-without-consent`: cookies scripts stored, even those
+    /// something deleted again before a snapshot.
+    fn cookie_writes(&mut self) {
+        for write in &self.run.observed.cookie_writes {
+            let when = phase_text(write.phase);
+            let state = self.at(write.phase);
+            match self.config.category_of(&write.name) {
+                None => self.add(
+                    state,
+                    Rule::UndeclaredCookie,
+                    write.name.clone(),
+                    format!(
+                        "a script stored cookie `{}`, which is not in the inventory, {when} (C-1)",
+                        write.name
+                    ),
                 ),
-            ),
-            Some(category) if !granted(category, write.phase) => add(
-                at(write.phase),
-                Rule::CookieWithoutConsent,
-                write.name.clone(),
-                format!(
-                    "a script stored cookie `{}`, category `{category}`, {when}",
-                    write.name
+                Some(category) if !self.granted(category, write.phase) => self.add(
+                    state,
+                    Rule::CookieWithoutConsent,
+                    write.name.clone(),
+                    format!(
+                        "a script stored cookie `{}`, category `{category}`, {when}",
+                        write.name
+                    ),
                 ),
-            ),
-            Some(_) => {}
+                Some(_) => {}
+            }
         }
     }
 
-    // One violation per host and phase, naming the first request and how many there were.
-    let mut requests: BTreeMap<(&str, u8), (usize, &super::observe::Request)> = BTreeMap::new();
-    for request in &run.observed.requests {
-        requests
-            .entry((request.origin.as_str(), request.phase as u8))
-            .or_insert((0, request))
-            .0 += 1;
+    /// `undeclared-host`, `request-without-consent`: one violation per host and phase, naming
+    /// the first request and how many there were.
+    fn requests(&mut self) {
+        let mut requests: BTreeMap<(&str, u8), (usize, &Request)> = BTreeMap::new();
+        for request in &self.run.observed.requests {
+            requests
+                .entry((request.origin.as_str(), request.phase as u8))
+                .or_insert((0, request))
+                .0 += 1;
+        }
+        for (count, request) in requests.into_values() {
+            self.request(count, request);
+        }
     }
-    for (count, request) in requests.into_values() {
-        let category = declared_hosts.get(&request.origin);
-        let host = host_of(&request.origin).to_owned();
+
+    fn request(&mut self, count: usize, request: &Request) {
+        let category = self.declared_hosts.get(&request.origin);
+        let host = host_of(&request.origin);
         let refused = if request.blocked {
             ", refused by the audit (not a loopback host)"
         } else {
@@ -159,19 +209,20 @@ pub fn classify(
         } else {
             String::new()
         };
+        let state = self.at(request.phase);
         match category {
-            Some(c) if config.is_required(c) => {}
+            Some(c) if self.config.is_required(c) => {}
             Some(_) if request.phase == Phase::Accepted => {}
-            None if request.phase == Phase::Accepted => add(
-                at(request.phase),
+            None if request.phase == Phase::Accepted => self.add(
+                state,
                 Rule::UndeclaredHost,
                 host,
                 format!(
                     "request to {url}{more}{refused}: no consent placeholder declares this host"
                 ),
             ),
-            _ => add(
-                at(request.phase),
+            _ => self.add(
+                state,
                 Rule::RequestWithoutConsent,
                 host,
                 format!(
@@ -185,12 +236,10 @@ pub fn classify(
         }
     }
 
-    for v in &run.observed.csp {
-        add(
-            run.kind,
-            Rule::CspViolation,
-            format!("{} {}", v.directive, v.blocked),
-            format!(
+    /// `csp-violation`: what the Content-Security-Policy refused.
+    fn csp(&mut self) {
+        for v in &self.run.observed.csp {
+            let detail = format!(
                 "the Content-Security-Policy refused `{}` under {}{}",
                 v.blocked,
                 v.directive,
@@ -199,42 +248,35 @@ pub fn classify(
                 } else {
                     format!(" (from {})", v.source)
                 }
-            ),
-        );
+            );
+            let subject = format!("{} {}", v.directive, v.blocked);
+            self.add(self.run.kind, Rule::CspViolation, subject, detail);
+        }
     }
-    for e in &run.observed.console {
-        add(
-            run.kind,
-            Rule::ConsoleError,
-            e.text.clone(),
-            match &e.url {
+
+    /// `console-error`: errors the page logged or threw.
+    fn console(&mut self) {
+        for e in &self.run.observed.console {
+            let detail = match &e.url {
                 Some(url) if !url.is_empty() => format!("{} ({url})", e.text),
                 _ => e.text.clone(),
-            },
-        );
+            };
+            self.add(self.run.kind, Rule::ConsoleError, e.text.clone(), detail);
+        }
     }
-    if let Some(error) = &run.error {
-        add(
-            run.kind,
-            Rule::AuditIncomplete,
-            run.kind.label().to_owned(),
-            format!("the audit could not finish this state: {error}"),
-        );
-    }
-    out
-}
 
-pub fn phase_text(phase: Phase) -> &'static str {
-    match phase {
-        Phase::NoChoice => "before any choice",
-        Phase::Rejected => "after “reject all”",
-        Phase::Accepted => "after “accept all”",
-        Phase::Withdrawn => "after withdrawal",
+    /// `audit-incomplete`: the state could not be driven to its end.
+    fn incomplete(&mut self) {
+        if let Some(error) = &self.run.error {
+            let detail = format!("the audit could not finish this state: {error}");
+            let subject = self.run.kind.label().to_owned();
+            self.add(self.run.kind, Rule::AuditIncomplete, subject, detail);
+        }
     }
 }
 
 /// Checks that need the page's declarations rather than a state's observations.
-pub fn page_checks(path: &str, info: Option<&super::states::PageInfo>) -> Vec<Violation> {
+pub fn page_checks(path: &str, info: Option<&PageInfo>) -> Vec<Violation> {
     let mut out = Vec::new();
     let mut add = |rule: Rule, subject: &str, detail: String| {
         out.push(Violation {
@@ -264,8 +306,7 @@ pub fn page_checks(path: &str, info: Option<&super::states::PageInfo>) -> Vec<Vi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::observe::{Cookie, Observed, Request};
-    use crate::states::Snapshot;
+    use crate::model::{Cookie, Observed, Snapshot};
     use samtykke_contract::config::{CategoryRule, CookieRule, SCHEMA_VERSION};
 
     fn config() -> WidgetConfig {
@@ -395,7 +436,7 @@ mod tests {
 
     #[test]
     fn cookies_that_scripts_stored_count_even_if_deleted_again() {
-        use crate::observe::CookieWrite;
+        use crate::model::CookieWrite;
         let mut fresh = run(StateKind::Reject, Phase::NoChoice, &[], &[], vec![]);
         fresh.observed.cookie_writes = vec![
             CookieWrite {

@@ -4,41 +4,43 @@
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
+use url::Url;
 
 /// The paths (`/`, `/kontakt/`) of a sitemap's `<loc>` entries, whatever host they name: the
-/// sitemap carries the production URL, the audit runs on 127.0.0.1.
-pub fn sitemap_paths(xml: &str) -> Vec<String> {
+/// sitemap carries the production URL, the audit runs on 127.0.0.1. A sitemap that is not
+/// well-formed XML is an error: the pages it would have named are unknown.
+pub fn sitemap_paths(xml: &str) -> Result<Vec<String>, String> {
+    let document = roxmltree::Document::parse(xml).map_err(|e| format!("not XML: {e}"))?;
+    // Only the path is kept; a bare path (not a URL, as the protocol wants) is read as one.
+    let base = Url::parse("http://localhost/").map_err(|e| e.to_string())?;
     let mut out = Vec::new();
-    let mut rest = xml;
-    while let Some(start) = rest.find("<loc>") {
-        rest = &rest[start + "<loc>".len()..];
-        let Some(end) = rest.find("</loc>") else {
-            break;
-        };
-        let url = rest[..end].trim().replace("&amp;", "&");
-        rest = &rest[end..];
-        let path = match url.split_once("://") {
-            Some((_, after)) => after.find('/').map_or("/", |i| &after[i..]).to_owned(),
-            None if url.starts_with('/') => url,
-            None => continue,
-        };
-        if let Some(path) = page_path(&path) {
+    let locs = document
+        .descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == "loc");
+    for loc in locs {
+        let text = loc.text().unwrap_or("").trim();
+        let Ok(url) = base.join(text) else { continue };
+        if !matches!(url.scheme(), "http" | "https") {
+            continue;
+        }
+        if let Some(path) = page_path(url.path()) {
             if !out.contains(&path) {
                 out.push(path);
             }
         }
     }
-    out
+    Ok(out)
 }
 
-/// The path of `href` if it is a page on `origin`: same origin, query and fragment dropped, and
-/// not a file such as `/sitemap.xml` or `/style.css`.
+/// The path of `href` (absolute, or relative to `origin`) if it is a page on `origin`: same
+/// origin, query and fragment dropped, and not a file such as `/sitemap.xml` or `/style.css`.
 pub fn same_origin_page(href: &str, origin: &str) -> Option<String> {
-    let rest = href.strip_prefix(origin)?;
-    if !(rest.is_empty() || rest.starts_with(['/', '?', '#'])) {
+    let base = Url::parse(origin).ok()?;
+    let url = base.join(href).ok()?;
+    if url.origin() != base.origin() {
         return None;
     }
-    page_path(if rest.is_empty() { "/" } else { rest })
+    page_path(url.path())
 }
 
 fn page_path(path: &str) -> Option<String> {
@@ -144,10 +146,23 @@ mod tests {
 
     #[test]
     fn sitemap_locs_become_local_paths() {
-        let xml = "<urlset><url>\n<loc>https://www.hesbynett.no/</loc></url><url><loc>https://www.hesbynett.no/kontakt/</loc>\
-                   <xhtml:link href=\"x\"/></url><url><loc> https://x.no/a?b=1&amp;c=2 </loc></url>\
-                   <url><loc>https://x.no/kontakt/</loc></url><url><loc>https://x.no/fil.pdf</loc></url><url><loc>broken";
-        assert_eq!(sitemap_paths(xml), ["/", "/kontakt/", "/a"]);
+        let xml = "<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" \
+                   xmlns:xhtml=\"http://www.w3.org/1999/xhtml\"><url>\n<loc>https://www.hesbynett.no/</loc></url>\
+                   <url><loc>https://www.hesbynett.no/kontakt/</loc><xhtml:link href=\"x\"/></url>\
+                   <url><loc> https://x.no/a?b=1&amp;c=2 </loc></url><url><loc>https://x.no/kontakt/</loc></url>\
+                   <url><loc>https://x.no/fil.pdf</loc></url><url><loc><![CDATA[/b/#top]]></loc></url>\
+                   <url><loc>mailto:x@x.no</loc></url><!-- <loc>https://x.no/commented/</loc> --></urlset>";
+        assert_eq!(
+            sitemap_paths(xml).as_deref(),
+            Ok(["/", "/kontakt/", "/a", "/b/"].map(String::from).as_slice())
+        );
+    }
+
+    #[test]
+    fn a_sitemap_that_is_not_xml_is_an_error() {
+        let broken = "<urlset><url><loc>https://x.no/</loc></url><url><loc>broken";
+        let error = sitemap_paths(broken).expect_err("not well-formed");
+        assert!(error.starts_with("not XML"), "{error}");
     }
 
     #[test]
@@ -167,6 +182,17 @@ mod tests {
         assert_eq!(
             same_origin_page("http://127.0.0.1:8000/side.html?x", o).as_deref(),
             Some("/side.html")
+        );
+        // Relative links join the origin; another port or scheme is another origin.
+        assert_eq!(
+            same_origin_page("/a/../kontakt/?q#f", o).as_deref(),
+            Some("/kontakt/")
+        );
+        assert_eq!(same_origin_page("http://127.0.0.1:8001/", o), None);
+        assert_eq!(same_origin_page("https://127.0.0.1:8000/", o), None);
+        assert_eq!(
+            same_origin_page("http://127.0.0.1:8000.evil.test/", o),
+            None
         );
     }
 

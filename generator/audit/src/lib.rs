@@ -8,8 +8,8 @@
 //! addresses: each tab's requests to other hosts are recorded and refused (`observe`), and the
 //! browser as a whole can neither resolve nor connect to another machine (`confinement`).
 //!
-//! The audit talks to Chromium over a DevTools connection of its own (`wire`), beside the one
-//! of headless_chrome that launched it. The page it drives learns of the audit in one way only:
+//! The audit starts Chromium itself (`browser`) and talks to it over a DevTools connection of its
+//! own (`wire`). The page it drives learns of the audit in one way only:
 //! two bindings (`__samtykkeAuditCsp`, `__samtykkeAuditCookie`) and a wrapper around the
 //! `document.cookie` accessor that reports each cookie a script stores (`observe::OBSERVER`).
 
@@ -18,19 +18,20 @@ pub mod browser;
 pub mod cdp;
 pub mod checks;
 pub mod crawl;
+pub mod model;
 pub mod observe;
 pub mod report;
 pub mod states;
-mod wire;
+pub mod tab;
+pub mod wire;
 
 use crate::browser::Chromium;
-use report::{PageReport, Report, RuleSummary, StateReport, Violation};
+use model::{PageReport, Report, RuleSummary, StateKind, StateReport, StateRun, Violation};
 use samtykke_contract::config::WidgetConfig;
 use samtykke_serve::http::Server;
-use states::{StateKind, StateRun};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// What to audit.
@@ -49,7 +50,7 @@ pub struct Options {
     pub report_dir: Option<PathBuf>,
     /// Pages audited side by side.
     pub jobs: usize,
-    /// axe-core's `axe.min.js` [default: `$AXE_CORE_JS`, else the toolchain's].
+    /// axe-core's `axe.min.js` [default: `$AXE_CORE_JS`, else the embedded copy].
     pub axe_js: Option<PathBuf>,
     /// Stop adding pages after this many.
     pub max_pages: usize,
@@ -59,7 +60,7 @@ pub struct Options {
     /// report, which is still written.
     pub time_limit: Duration,
     /// How long a page may take, and how long it must stay quiet to count as settled.
-    pub timing: states::Timing,
+    pub timing: model::Timing,
 }
 
 /// Default of [`Options::time_limit`]: far beyond a real site's audit (Hesbynett's takes about a
@@ -76,7 +77,7 @@ impl Options {
             max_pages: 200,
             fetch_timeout: crawl::FETCH_TIMEOUT,
             time_limit: TIME_LIMIT,
-            timing: states::Timing::default(),
+            timing: model::Timing::default(),
         }
     }
 }
@@ -128,23 +129,29 @@ pub fn parse_target(arg: Option<&str>, root: &Path) -> Result<Target, AuditError
     Ok(Target::Url(arg.to_owned()))
 }
 
-/// axe-core's source: `explicit`, else `$AXE_CORE_JS`, else where tools/setup-toolchain.sh puts it.
-pub fn find_axe(explicit: Option<&Path>) -> Result<(PathBuf, String), AuditError> {
-    let path = explicit
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("AXE_CORE_JS").map(PathBuf::from))
-        .unwrap_or_else(|| {
-            let prefix = std::env::var_os("SAMTYKKE_TOOLCHAIN")
-                .map_or_else(|| PathBuf::from("/opt/samtykke-toolchain"), PathBuf::from);
-            prefix.join("node/node_modules/axe-core/axe.min.js")
-        });
-    match std::fs::read_to_string(&path) {
-        Ok(source) => Ok((path, source)),
-        Err(e) => Err(AuditError::Io(
-            format!("cannot read axe-core at {} (bash tools/setup-toolchain.sh installs it; AXE_CORE_JS points elsewhere)", path.display()),
+/// axe-core 4.14.1, embedded: `vendor/axe-core/` holds it with its licence (MPL-2.0) and where
+/// it came from. No file is read at run time unless an override asks for it.
+pub const AXE_JS: &str = include_str!("../vendor/axe-core/axe.min.js");
+
+/// axe-core's source: `explicit`, else `$AXE_CORE_JS` when set, else the embedded copy.
+pub fn find_axe(explicit: Option<&Path>) -> Result<String, AuditError> {
+    let path = explicit.map(Path::to_path_buf).or_else(|| {
+        std::env::var_os("AXE_CORE_JS")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
+    let Some(path) = path else {
+        return Ok(AXE_JS.to_owned());
+    };
+    std::fs::read_to_string(&path).map_err(|e| {
+        AuditError::Io(
+            format!(
+                "cannot read axe-core at {} (AXE_CORE_JS overrides the embedded copy; unset it to use that)",
+                path.display()
+            ),
             e,
-        )),
-    }
+        )
+    })
 }
 
 /// `4.14.1` from axe-core's banner comment.
@@ -171,9 +178,9 @@ pub fn run(options: &Options) -> Result<Report, AuditError> {
                     dir.display()
                 )));
             }
-            let files = samtykke_site::output::read_tree(dir)
+            let files = samtykke_serve::http::load_dir(dir)
                 .map_err(|e| AuditError::Io(format!("cannot read {}", dir.display()), e))?;
-            let server = Server::start(Arc::new(RwLock::new(files)), 0, None)
+            let server = Server::start(files, 0, None)
                 .map_err(|e| AuditError::Io("cannot serve on 127.0.0.1".into(), e))?;
             let origin = server.url();
             (Some(server), origin, "/".to_owned(), Some(dir.clone()))
@@ -188,19 +195,24 @@ pub fn run(options: &Options) -> Result<Report, AuditError> {
         }
     };
 
-    let (_, axe) = find_axe(options.axe_js.as_deref())?;
+    let axe = find_axe(options.axe_js.as_deref())?;
     let deadline = started + options.time_limit;
     let mut start = vec![first_path];
     // What the audit could not look at; a report with any is not a pass.
     let mut incomplete = Vec::new();
     match crawl::http_get_within(&format!("{origin}/sitemap.xml"), options.fetch_timeout) {
-        Ok((200, body)) => {
-            for path in crawl::sitemap_paths(&String::from_utf8_lossy(&body)) {
-                if !start.contains(&path) {
-                    start.push(path);
+        Ok((200, body)) => match crawl::sitemap_paths(&String::from_utf8_lossy(&body)) {
+            Ok(paths) => {
+                for path in paths {
+                    if !start.contains(&path) {
+                        start.push(path);
+                    }
                 }
             }
-        }
+            Err(e) => incomplete.push(format!(
+                "sitemap.xml could not be read ({e}); only pages reachable by links were audited"
+            )),
+        },
         // No sitemap: the pages are found through links.
         Ok(_) => {}
         Err(e) => incomplete.push(format!(
@@ -210,15 +222,9 @@ pub fn run(options: &Options) -> Result<Report, AuditError> {
 
     let chromium = Chromium::launch_with(&confinement(&origin))
         .map_err(|e| AuditError::Browser(e.to_string()))?;
-    let browser_version = chromium
-        .browser
-        .get_version()
-        .map(|v| v.product.replace('/', " "))
-        .unwrap_or_else(|_| "Chromium".to_owned());
-    let connection =
-        wire::Connection::connect(&chromium.browser.get_ws_url()).map_err(AuditError::Browser)?;
+    let browser_version = chromium.version().to_owned();
     let cx = states::Context {
-        wire: connection.wire(),
+        wire: chromium.wire(),
         origin: &origin,
         axe: &axe,
         timing: options.timing,
@@ -243,7 +249,6 @@ pub fn run(options: &Options) -> Result<Report, AuditError> {
             list.join(", ")
         ));
     }
-    drop(connection);
     drop(chromium);
     drop(server);
 
@@ -468,7 +473,7 @@ fn assemble(runs: Vec<StateRun>, origin: &str, directory: Option<PathBuf>) -> Re
         pages.push(PageReport { path, info, states });
     }
     let violations: Vec<Violation> = violations.into_iter().collect();
-    let rules = report::Rule::ALL
+    let rules = model::Rule::ALL
         .iter()
         .map(|&rule| RuleSummary {
             rule,
@@ -496,7 +501,7 @@ fn assemble(runs: Vec<StateRun>, origin: &str, directory: Option<PathBuf>) -> Re
 /// Whether the same rule already named the same subject on the same page: in the same state,
 /// or in any state for rules whose meaning does not depend on it.
 fn seen(reported: &BTreeSet<Violation>, v: &Violation) -> bool {
-    use report::Rule::*;
+    use model::Rule::*;
     let state_free = matches!(
         v.rule,
         WidgetInactive
@@ -562,5 +567,8 @@ mod tests {
     fn axe_version_from_the_banner() {
         assert_eq!(axe_version("/*! axe v4.14.1\n * Copyright"), "4.14.1");
         assert_eq!(axe_version("nothing"), "unknown");
+        // The embedded copy is the vendored release, whole.
+        assert_eq!(axe_version(AXE_JS), "4.14.1");
+        assert!(AXE_JS.len() > 500_000 && AXE_JS.contains("axe.run"));
     }
 }

@@ -2,80 +2,13 @@
 //! refusal of any that would leave the machine), the cookies scripts store, CSP violations and
 //! console errors. The protocol's events arrive on the connection's reader thread.
 
-use super::states::Phase;
-use super::wire::{Handler, HandlerFn, Wire};
-use serde::{Deserialize, Serialize};
+use crate::model::{
+    clip, ConsoleError, Cookie, CookieWrite, CspViolation, Observed, Phase, Request,
+};
+use crate::wire::{Handler, HandlerFn, Wire};
 use serde_json::{json, Value};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::{Duration, Instant};
-
-/// Longest text kept from anything the page controls (console messages, cookie names, URLs).
-pub const MAX_TEXT: usize = 300;
-
-/// `text`, cut to [`MAX_TEXT`] characters.
-pub fn clip(text: &str) -> String {
-    if text.chars().count() <= MAX_TEXT {
-        text.to_owned()
-    } else {
-        let mut cut: String = text.chars().take(MAX_TEXT).collect();
-        cut.push('…');
-        cut
-    }
-}
-
-/// A request the page made to an origin other than the site's.
-#[derive(Debug, Clone, Serialize)]
-pub struct Request {
-    pub url: String,
-    pub origin: String,
-    pub resource: String,
-    pub phase: Phase,
-    /// Refused by the audit because its host is not a loopback address.
-    pub blocked: bool,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ConsoleError {
-    pub text: String,
-    pub url: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct CspViolation {
-    #[serde(default)]
-    pub directive: String,
-    #[serde(default)]
-    pub blocked: String,
-    #[serde(default)]
-    pub source: String,
-    #[serde(default)]
-    pub sample: String,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Cookie {
-    pub name: String,
-    pub domain: String,
-    pub path: String,
-    pub http_only: bool,
-    pub session: bool,
-}
-
-/// A cookie a script in the page stored, and when.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct CookieWrite {
-    pub name: String,
-    pub phase: Phase,
-}
-
-/// Everything a tab saw besides its snapshots.
-#[derive(Debug, Default, Clone, Serialize)]
-pub struct Observed {
-    pub requests: Vec<Request>,
-    pub cookie_writes: Vec<CookieWrite>,
-    pub console: Vec<ConsoleError>,
-    pub csp: Vec<CspViolation>,
-}
 
 #[derive(Debug, Default)]
 struct Log {
@@ -372,22 +305,25 @@ fn is_audit_noise(entry: &ConsoleError, blocked: &[String]) -> bool {
 
 /// `scheme://host[:port]` of an absolute http(s) or ws(s) URL.
 pub fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    if !matches!(scheme, "http" | "https" | "ws" | "wss") {
+    let url = url::Url::parse(url).ok()?;
+    if !matches!(url.scheme(), "http" | "https" | "ws" | "wss") {
         return None;
     }
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    (!host_port.is_empty()).then(|| format!("{scheme}://{}", host_port.to_ascii_lowercase()))
+    url.host()?;
+    Some(url.origin().ascii_serialization())
 }
 
-/// The host of an origin, without brackets or port.
-pub fn host_of(origin: &str) -> &str {
-    let authority = origin.split_once("://").map_or(origin, |(_, a)| a);
-    if let Some(v6) = authority.strip_prefix('[') {
-        return v6.split(']').next().unwrap_or("");
+/// The host of an origin (or URL), without brackets or port.
+pub fn host_of(origin: &str) -> String {
+    match url::Url::parse(origin)
+        .ok()
+        .as_ref()
+        .and_then(url::Url::host)
+    {
+        Some(url::Host::Ipv6(ip)) => ip.to_string(),
+        Some(host) => host.to_string(),
+        None => String::new(),
     }
-    authority.split(':').next().unwrap_or("")
 }
 
 /// Whether `origin` names this machine: `localhost`, 127.0.0.0/8 or `::1`.
@@ -403,6 +339,7 @@ pub fn is_loopback_origin(origin: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::MAX_TEXT;
 
     #[test]
     fn origins_and_loopback() {

@@ -1,284 +1,9 @@
 //! The audit's result: the rules, the violations, what each state held, and three renderings
 //! of it: a table for the terminal, a self-contained HTML page and JSON.
 
-use super::observe::{ConsoleError, CspViolation, Request};
-use super::states::{PageInfo, Snapshot, StateKind};
-use samtykke_site::render::escape_html;
-use serde::{Serialize, Serializer};
+use crate::model::{phase_text, Report, Rule, StateKind, StateReport};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-
-/// Every check the audit makes. The id is what the report, the JSON and the tests name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Rule {
-    UndeclaredCookie,
-    UndeclaredStorage,
-    UndeclaredHost,
-    CookieWithoutConsent,
-    StorageWithoutConsent,
-    RequestWithoutConsent,
-    CookieAfterWithdrawal,
-    BannerMissing,
-    BannerButtonMissing,
-    BannerButtonsUnequal,
-    InitialFocusOnChoice,
-    RejectNotReachableByTab,
-    PreferencesDidNotOpen,
-    PreferencesFocus,
-    EscapeDoesNotClose,
-    EscapeConsents,
-    Banner320px,
-    SettingsControlMissing,
-    WidgetInactive,
-    ChoiceNotRemembered,
-    CspViolation,
-    ConsoleError,
-    Axe,
-    ConfigMissing,
-    PageError,
-    AuditIncomplete,
-}
-
-impl Rule {
-    pub const ALL: [Rule; 26] = [
-        Rule::UndeclaredCookie,
-        Rule::UndeclaredStorage,
-        Rule::UndeclaredHost,
-        Rule::CookieWithoutConsent,
-        Rule::StorageWithoutConsent,
-        Rule::RequestWithoutConsent,
-        Rule::CookieAfterWithdrawal,
-        Rule::BannerMissing,
-        Rule::BannerButtonMissing,
-        Rule::BannerButtonsUnequal,
-        Rule::InitialFocusOnChoice,
-        Rule::RejectNotReachableByTab,
-        Rule::PreferencesDidNotOpen,
-        Rule::PreferencesFocus,
-        Rule::EscapeDoesNotClose,
-        Rule::EscapeConsents,
-        Rule::Banner320px,
-        Rule::SettingsControlMissing,
-        Rule::WidgetInactive,
-        Rule::ChoiceNotRemembered,
-        Rule::CspViolation,
-        Rule::ConsoleError,
-        Rule::Axe,
-        Rule::ConfigMissing,
-        Rule::PageError,
-        Rule::AuditIncomplete,
-    ];
-
-    pub fn id(self) -> &'static str {
-        self.describe().0
-    }
-
-    /// The rule in compliance.md (or DESIGN.md) that this check decides.
-    pub fn source(self) -> &'static str {
-        self.describe().1
-    }
-
-    pub fn title(self) -> &'static str {
-        self.describe().2
-    }
-
-    fn describe(self) -> (&'static str, &'static str, &'static str) {
-        match self {
-            Rule::UndeclaredCookie => (
-                "undeclared-cookie",
-                "C-1",
-                "a cookie that is not in the inventory",
-            ),
-            Rule::UndeclaredStorage => (
-                "undeclared-storage",
-                "C-1",
-                "a storage key that is not in the inventory",
-            ),
-            Rule::UndeclaredHost => (
-                "undeclared-host",
-                "C-1",
-                "a request to a third-party host that no placeholder declares",
-            ),
-            Rule::CookieWithoutConsent => (
-                "cookie-without-consent",
-                "C-4, C-12",
-                "a consent-requiring cookie before consent or after reject",
-            ),
-            Rule::StorageWithoutConsent => (
-                "storage-without-consent",
-                "C-4, C-17",
-                "a consent-requiring storage key without consent",
-            ),
-            Rule::RequestWithoutConsent => (
-                "request-without-consent",
-                "C-4, C-17",
-                "a third-party request before consent, after reject or after withdrawal",
-            ),
-            Rule::CookieAfterWithdrawal => (
-                "cookie-after-withdrawal",
-                "C-17",
-                "a cookie still present after withdrawal",
-            ),
-            Rule::BannerMissing => ("banner-missing", "C-7", "no banner on a first visit"),
-            Rule::BannerButtonMissing => (
-                "banner-button-missing",
-                "C-7",
-                "the banner lacks an accept-all or reject-all button",
-            ),
-            Rule::BannerButtonsUnequal => (
-                "banner-buttons-unequal",
-                "C-8",
-                "accept and reject differ in computed size or font",
-            ),
-            Rule::InitialFocusOnChoice => (
-                "initial-focus-on-choice",
-                "C-8",
-                "the initial focus lands on accept or reject",
-            ),
-            Rule::RejectNotReachableByTab => (
-                "reject-not-reachable-by-tab",
-                "C-19",
-                "Tab does not reach reject all",
-            ),
-            Rule::PreferencesDidNotOpen => (
-                "preferences-did-not-open",
-                "C-16",
-                "the preferences did not open",
-            ),
-            Rule::PreferencesFocus => (
-                "preferences-focus",
-                "C-19",
-                "focus does not move into the preferences or back",
-            ),
-            Rule::EscapeDoesNotClose => (
-                "escape-does-not-close",
-                "C-19",
-                "Escape does not close the preferences",
-            ),
-            Rule::EscapeConsents => (
-                "escape-consents",
-                "C-5",
-                "closing the preferences with Escape stored consent",
-            ),
-            Rule::Banner320px => (
-                "banner-320px",
-                "C-23",
-                "at 320 px a choice button is hidden or the page scrolls sideways",
-            ),
-            Rule::SettingsControlMissing => (
-                "settings-control-missing",
-                "C-16",
-                "no cookie settings control in the footer",
-            ),
-            Rule::WidgetInactive => (
-                "widget-inactive",
-                "C-13",
-                "a choice was not stored: the widget did not act",
-            ),
-            Rule::ChoiceNotRemembered => (
-                "choice-not-remembered",
-                "C-15",
-                "the banner asks again after a choice",
-            ),
-            Rule::CspViolation => (
-                "csp-violation",
-                "DESIGN: CSP",
-                "the page's Content-Security-Policy refused something",
-            ),
-            Rule::ConsoleError => ("console-error", "DESIGN", "an error in the browser console"),
-            Rule::Axe => (
-                "axe",
-                "C-20, C-21, C-23",
-                "axe-core violation in the banner or the preferences",
-            ),
-            Rule::ConfigMissing => (
-                "config-missing",
-                "C-1",
-                "no valid embedded widget configuration",
-            ),
-            Rule::PageError => ("page-error", "C-6", "the page answered with an HTTP error"),
-            Rule::AuditIncomplete => (
-                "audit-incomplete",
-                "-",
-                "the audit could not finish a state",
-            ),
-        }
-    }
-}
-
-impl Serialize for Rule {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.id())
-    }
-}
-
-impl std::fmt::Display for Rule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.id())
-    }
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Violation {
-    pub page: String,
-    pub state: Option<StateKind>,
-    pub rule: Rule,
-    /// The cookie, key, host, button or axe rule concerned.
-    pub subject: String,
-    pub detail: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct StateReport {
-    pub state: StateKind,
-    pub snapshots: Vec<Snapshot>,
-    /// Requests to origins other than the site's.
-    pub requests: Vec<Request>,
-    pub console_errors: Vec<ConsoleError>,
-    pub csp_violations: Vec<CspViolation>,
-    /// Checks that passed, with what they measured.
-    pub notes: Vec<String>,
-    pub error: Option<String>,
-    pub violations: usize,
-    /// Why this state could not be exercised (e.g. the page has no widget configuration):
-    /// its violation count then proves nothing.
-    pub not_checked: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PageReport {
-    pub path: String,
-    pub info: Option<PageInfo>,
-    pub states: Vec<StateReport>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RuleSummary {
-    pub rule: Rule,
-    pub source: &'static str,
-    pub title: &'static str,
-    pub violations: usize,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub tool: &'static str,
-    pub version: &'static str,
-    /// The origin audited.
-    pub target: String,
-    /// The directory served, when the audit served one.
-    pub directory: Option<PathBuf>,
-    pub browser: String,
-    pub axe_core: String,
-    pub duration_ms: u64,
-    pub passed: bool,
-    /// What the audit did not get to (a fetch or the whole audit ran out of time); any entry
-    /// means the report is partial and not a pass.
-    pub incomplete: Vec<String>,
-    pub rules: Vec<RuleSummary>,
-    pub violations: Vec<Violation>,
-    pub pages: Vec<PageReport>,
-}
 
 impl Report {
     /// The rules of `violations`, each once, in a stable order.
@@ -343,10 +68,10 @@ impl Report {
                         )
                     },
                 );
-                let mut hosts: Vec<&str> = state
+                let mut hosts: Vec<String> = state
                     .requests
                     .iter()
-                    .map(|r| super::observe::host_of(&r.origin))
+                    .map(|r| crate::observe::host_of(&r.origin))
                     .collect();
                 hosts.sort();
                 hosts.dedup();
@@ -355,7 +80,7 @@ impl Report {
                     state.state.label().to_owned(),
                     cookies,
                     keys,
-                    names(hosts.into_iter()),
+                    names(hosts.iter().map(String::as_str)),
                     if state.not_checked.is_some() {
                         format!("{} (not checked)", state.violations)
                     } else if state.error.is_some() {
@@ -414,159 +139,123 @@ impl Report {
         out
     }
 
-    /// A self-contained page: inline style, no script, everything from the page escaped.
+    /// A self-contained page (`templates/report.html`): inline style, no script, everything
+    /// from the page escaped by the template engine.
     pub fn html(&self) -> String {
-        let e = |s: &str| escape_html(s);
-        let mut h = String::new();
-        let verdict = if self.passed {
-            "Passed: no violations"
-        } else {
-            "Failed"
-        };
-        let _ = write!(
-            h,
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <title>samtykke audit: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n\
-             <h1>samtykke audit</h1>\n<p class=\"verdict {}\">{verdict}{}</p>\n<dl>\
-             <dt>Target</dt><dd><code>{}</code>{}</dd><dt>Browser</dt><dd>{}</dd>\
-             <dt>axe-core</dt><dd>{}</dd><dt>Time</dt><dd>{:.1} s</dd><dt>Pages</dt><dd>{}</dd></dl>\n",
-            e(&self.target),
-            if self.passed { "pass" } else { "fail" },
-            if self.passed { String::new() } else { format!(": {} violations", self.violations.len()) },
-            e(&self.target),
-            self.directory.as_ref().map(|d| format!(" ({})", e(&d.display().to_string()))).unwrap_or_default(),
-            e(&self.browser),
-            e(&self.axe_core),
-            self.duration_ms as f64 / 1000.0,
-            self.pages.len(),
-        );
-        if !self.incomplete.is_empty() {
-            h.push_str("<h2>Incomplete</h2>\n<ul>\n");
-            for why in &self.incomplete {
-                let _ = writeln!(h, "<li>{}</li>", e(why));
+        let mut tera = tera::Tera::default();
+        tera.set_escape_fn(escape_html);
+        let rendered = tera
+            .add_raw_template("report.html", TEMPLATE)
+            .and_then(|()| tera::Context::from_serialize(self.html_view()))
+            .and_then(|context| tera.render("report.html", &context));
+        rendered.unwrap_or_else(|e| {
+            // The template is part of the binary and covered by tests; this is a bug report.
+            let mut why = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(inner) = source {
+                why.push_str(": ");
+                why.push_str(&inner.to_string());
+                source = inner.source();
             }
-            h.push_str("</ul>\n");
-        }
-        if !self.violations.is_empty() {
-            h.push_str("<h2>Violations</h2>\n<table><thead><tr><th>rule</th><th>page</th><th>state</th><th>subject</th><th>detail</th></tr></thead><tbody>\n");
-            for v in &self.violations {
-                let _ = writeln!(
-                    h,
-                    "<tr><td><code>{}</code> <small>{}</small></td><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
-                    v.rule.id(),
-                    e(v.rule.source()),
-                    e(&v.page),
-                    v.state.map_or("-", StateKind::label),
-                    e(&v.subject),
-                    e(&v.detail)
-                );
-            }
-            h.push_str("</tbody></table>\n");
-        }
-        h.push_str("<h2>Rules</h2>\n<table><thead><tr><th>rule</th><th>source</th><th>checks for</th><th>violations</th></tr></thead><tbody>\n");
-        for r in &self.rules {
-            let _ = writeln!(
-                h,
-                "<tr class=\"{}\"><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                if r.violations == 0 { "ok" } else { "bad" },
-                r.rule.id(),
-                e(r.source),
-                e(r.title),
-                r.violations
-            );
-        }
-        h.push_str("</tbody></table>\n<h2>Pages</h2>\n");
-        for page in &self.pages {
-            let _ = writeln!(h, "<section>\n<h3><code>{}</code></h3>", e(&page.path));
-            for state in &page.states {
-                let _ = writeln!(
-                    h,
-                    "<details{}><summary>{}: {} violation{}{}</summary>",
-                    if state.violations > 0 { " open" } else { "" },
-                    state.state.label(),
-                    state.violations,
-                    if state.violations == 1 { "" } else { "s" },
-                    state
-                        .error
-                        .as_deref()
-                        .map(|x| format!(" (incomplete: {})", e(x)))
-                        .unwrap_or_default()
-                );
-                if !state.notes.is_empty() {
-                    h.push_str("<ul>\n");
-                    for note in &state.notes {
-                        let _ = writeln!(h, "<li>{}</li>", e(note));
-                    }
-                    h.push_str("</ul>\n");
-                }
-                h.push_str("<table><thead><tr><th>when</th><th>cookies</th><th>localStorage</th><th>sessionStorage</th><th>banner</th></tr></thead><tbody>\n");
-                for s in &state.snapshots {
-                    let cookies: Vec<String> = s
-                        .cookies
-                        .iter()
-                        .map(|c| {
-                            format!(
-                                "<code>{}</code> <small>{}{}{}</small>",
-                                e(&c.name),
-                                e(&c.domain),
-                                e(&c.path),
-                                if c.http_only { " HttpOnly" } else { "" }
-                            )
-                        })
-                        .collect();
-                    let keys = |k: &[String]| {
-                        k.iter()
-                            .map(|k| format!("<code>{}</code>", e(k)))
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    };
-                    let _ = writeln!(
-                        h,
-                        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                        s.label,
-                        cookies.join("<br>"),
-                        keys(&s.local_storage),
-                        keys(&s.session_storage),
-                        if s.banner_shown { "shown" } else { "hidden" }
-                    );
-                }
-                h.push_str("</tbody></table>\n");
-                if !state.requests.is_empty() {
-                    h.push_str("<p>Third-party requests:</p><ul>\n");
-                    for r in &state.requests {
-                        let _ = writeln!(
-                            h,
-                            "<li><code>{}</code> <small>{}{}</small></li>",
-                            e(&r.url),
-                            super::checks::phase_text(r.phase),
-                            if r.blocked {
-                                ", refused by the audit"
-                            } else {
-                                ""
-                            }
-                        );
-                    }
-                    h.push_str("</ul>\n");
-                }
-                h.push_str("</details>\n");
-            }
-            h.push_str("</section>\n");
-        }
-        h.push_str("</main>\n</body>\n</html>\n");
-        h
+            format!(
+                "<!DOCTYPE html>\n<title>samtykke audit</title>\n<p>The report page could not be rendered: {}</p>\n",
+                escape_html(&why)
+            )
+        })
+    }
+
+    /// What the HTML template shows, with every label and number already worked out.
+    fn html_view(&self) -> serde_json::Value {
+        use serde_json::json;
+        let violations: Vec<_> = self
+            .violations
+            .iter()
+            .map(|v| {
+                json!({
+                    "id": v.rule.id(), "source": v.rule.source(), "page": v.page,
+                    "state": v.state.map_or("-", StateKind::label),
+                    "subject": v.subject, "detail": v.detail,
+                })
+            })
+            .collect();
+        let rules: Vec<_> = self
+            .rules
+            .iter()
+            .map(|r| json!({ "id": r.rule.id(), "source": r.source, "title": r.title, "violations": r.violations }))
+            .collect();
+        let pages: Vec<_> = self
+            .pages
+            .iter()
+            .map(|page| json!({ "path": page.path, "states": page.states.iter().map(state_view).collect::<Vec<_>>() }))
+            .collect();
+        json!({
+            "target": self.target,
+            "directory": self.directory.as_ref().map(|d| d.display().to_string()),
+            "browser": self.browser,
+            "axe_core": self.axe_core,
+            "seconds": format!("{:.1}", self.duration_ms as f64 / 1000.0),
+            "page_count": self.pages.len(),
+            "passed": self.passed,
+            "violation_count": self.violations.len(),
+            "incomplete": self.incomplete,
+            "violations": violations,
+            "rules": rules,
+            "pages": pages,
+        })
     }
 }
 
-const STYLE: &str = "body{margin:0;font:15px/1.5 system-ui,sans-serif;color:#1a1a1a;background:#fff}\
-main{max-width:75rem;margin:0 auto;padding:1rem}\
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font-size:.875rem}\
-th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}\
-th{background:#f0f0f0}code{font-size:.85em}small{color:#555}\
-.verdict{font-size:1.25rem;font-weight:700;padding:.5rem 1rem;border-radius:.25rem}\
-.pass{background:#e3f4e6;color:#0b5a1b}.fail{background:#fbe4e4;color:#8a1010}\
-tr.bad td{background:#fdf0f0}dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dd{margin:0}\
-details{margin:.5rem 0}summary{cursor:pointer;font-weight:600}";
+/// One state of a page, for the HTML template.
+fn state_view(state: &StateReport) -> serde_json::Value {
+    use serde_json::json;
+    let snapshots: Vec<_> = state
+        .snapshots
+        .iter()
+        .map(|s| {
+            let cookies: Vec<_> = s
+                .cookies
+                .iter()
+                .map(|c| json!({ "name": c.name, "domain": c.domain, "path": c.path, "http_only": c.http_only }))
+                .collect();
+            json!({
+                "label": s.label, "cookies": cookies, "local_storage": s.local_storage,
+                "session_storage": s.session_storage, "banner_shown": s.banner_shown,
+            })
+        })
+        .collect();
+    let requests: Vec<_> = state
+        .requests
+        .iter()
+        .map(|r| json!({ "url": r.url, "phase": phase_text(r.phase), "blocked": r.blocked }))
+        .collect();
+    json!({
+        "label": state.state.label(),
+        "violations": state.violations,
+        "error": state.error,
+        "notes": state.notes,
+        "snapshots": snapshots,
+        "requests": requests,
+    })
+}
+
+/// The report page's template; Tera escapes every value put into it.
+const TEMPLATE: &str = include_str!("../templates/report.html");
+
+/// Text as HTML text or attribute value: `&`, `<`, `>` and both quotes.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 /// `a, b, c` or `-`.
 fn names<'a>(items: impl Iterator<Item = &'a str>) -> String {
@@ -620,6 +309,7 @@ fn table<const N: usize>(out: &mut String, rows: &[[String; N]]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Violation;
 
     fn report(violations: Vec<Violation>) -> Report {
         Report {
@@ -667,10 +357,20 @@ mod tests {
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(!html.contains("<script"));
         assert!(r.table().contains("FAIL: 1 violation (console-error)"));
+        assert!(
+            html.contains("a &quot;quoted&quot; &amp; &lt;b&gt;"),
+            "{html}"
+        );
+        assert!(html.contains("Failed: 1 violations"), "{html}");
     }
 
     #[test]
     fn a_clean_report_says_pass() {
         assert!(report(Vec::new()).table().contains("PASS"));
+        let html = report(Vec::new()).html();
+        assert!(
+            html.contains("Passed: no violations") && html.contains("<dd>1.2 s</dd>"),
+            "{html}"
+        );
     }
 }

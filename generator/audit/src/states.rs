@@ -3,86 +3,17 @@
 //! footer control. Each state takes snapshots (cookies, storage keys) at fixed points and tags
 //! every request with the phase it was made in; `checks` judges them afterwards.
 
-use super::banner;
-use super::cdp::{self, Page};
-use super::observe::{clip, Cookie, Observed};
-use super::report::{Rule, Violation};
+use crate::banner;
+use crate::cdp::{self, Page};
+use crate::model::{
+    clip, Gated, Observed, PageInfo, Phase, Rule, Snapshot, StateKind, StateRun, BANNER_ACCEPT,
+    BANNER_REJECT, FOOTER_SETTINGS, WIDGET_READY,
+};
 use samtykke_contract::config::WidgetConfig;
-use serde::{Deserialize, Serialize};
-use std::time::Duration;
+use serde::Deserialize;
 
-/// Where the visitor's choice stands when something happens.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Phase {
-    /// No choice made yet: only strictly necessary storage and requests are allowed.
-    #[default]
-    NoChoice,
-    Rejected,
-    Accepted,
-    /// Consent given, then taken back.
-    Withdrawn,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum StateKind {
-    Fresh,
-    Reject,
-    Accept,
-    Withdraw,
-}
-
-impl StateKind {
-    pub const ALL: [StateKind; 4] = [
-        StateKind::Fresh,
-        StateKind::Reject,
-        StateKind::Accept,
-        StateKind::Withdraw,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            StateKind::Fresh => "fresh visit",
-            StateKind::Reject => "reject all",
-            StateKind::Accept => "accept all",
-            StateKind::Withdraw => "withdrawal",
-        }
-    }
-}
-
-/// What the browser held at one point of a state.
-#[derive(Debug, Clone, Serialize)]
-pub struct Snapshot {
-    pub label: &'static str,
-    pub phase: Phase,
-    pub cookies: Vec<Cookie>,
-    pub local_storage: Vec<String>,
-    pub session_storage: Vec<String>,
-    /// `<html>` had `sk-ask`: the banner asked.
-    pub banner_shown: bool,
-}
-
-/// A placeholder the widget starts after consent: `<script type="text/plain" data-category>`
-/// or `<iframe data-category data-src>`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Gated {
-    pub category: String,
-    pub src: String,
-}
-
-/// What a page declares about itself, read from its DOM on arrival.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct PageInfo {
-    #[serde(skip)]
-    pub config: Option<WidgetConfig>,
-    /// Why the embedded configuration could not be used, if it could not.
-    pub config_problem: Option<String>,
-    pub gated: Vec<Gated>,
-    #[serde(skip)]
-    pub links: Vec<String>,
-    pub status: Option<u16>,
-}
+/// Kept at its old path for the command's callers.
+pub use crate::model::Timing;
 
 #[derive(Debug, Deserialize)]
 struct RawInfo {
@@ -103,52 +34,9 @@ const PAGE_INFO: &str = "(() => { \
   const nav = performance.getEntriesByType('navigation')[0]; \
   return { config: c ? c.textContent : null, gated, links, status: nav && nav.responseStatus ? nav.responseStatus : null }; })()";
 
-/// The widget has started: it defines `window.samtykke`.
-pub const WIDGET_READY: &str = "typeof window.samtykke === 'object' && window.samtykke !== null";
 const ASKS: &str = "document.documentElement.classList.contains('sk-ask')";
 const PREFERENCES_OPEN: &str = "(() => { const d = document.getElementById('sk-preferences'); \
   return !!d && (d.open === true || (d.tagName !== 'DIALOG' && d.getBoundingClientRect().height > 0 && getComputedStyle(d).display !== 'none')); })()";
-pub const BANNER_ACCEPT: &str = "#sk-banner [data-sk=\"accept-all\"]";
-pub const BANNER_REJECT: &str = "#sk-banner [data-sk=\"reject-all\"]";
-pub const FOOTER_SETTINGS: &str = "footer button[data-sk=\"preferences\"]";
-
-/// The outcome of one state of one page.
-#[derive(Debug, Clone)]
-pub struct StateRun {
-    pub kind: StateKind,
-    pub path: String,
-    pub snapshots: Vec<Snapshot>,
-    pub observed: Observed,
-    /// Violations found while driving the page (banner, keyboard, widget).
-    pub findings: Vec<Violation>,
-    /// Checks that passed, with what they measured, for the report.
-    pub notes: Vec<String>,
-    pub info: Option<PageInfo>,
-    /// The state could not be completed.
-    pub error: Option<String>,
-}
-
-/// How long the audit lets a page take. Generous by default: a limit that is too short reports
-/// a working banner as broken on a loaded machine, and a quiet period that is too short misses
-/// a script that starts analytics late. `samtykke audit --page-timeout/--settle-ms` set them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timing {
-    /// The longest a page may take to load, start its widget, or answer a click or a key.
-    pub page_timeout: Duration,
-    /// A page has settled once this long has passed with no new request, counted from when
-    /// the audit starts waiting: a script that fires within it is seen.
-    pub settle: Duration,
-}
-
-impl Default for Timing {
-    fn default() -> Self {
-        Timing {
-            page_timeout: Duration::from_secs(15),
-            settle: Duration::from_millis(1000),
-        }
-    }
-}
-
 /// Shared, read-only inputs of every state.
 pub struct Context<'a> {
     pub wire: &'a std::sync::Arc<super::wire::Wire>,
@@ -203,20 +91,6 @@ impl StateRun {
             banner_shown,
         });
         Ok(())
-    }
-
-    pub fn finding(&mut self, rule: Rule, subject: impl Into<String>, detail: impl Into<String>) {
-        self.findings.push(Violation {
-            rule,
-            page: self.path.clone(),
-            state: Some(self.kind),
-            subject: subject.into(),
-            detail: detail.into(),
-        });
-    }
-
-    pub fn note(&mut self, text: impl Into<String>) {
-        self.notes.push(text.into());
     }
 
     fn storage_key(&self) -> String {

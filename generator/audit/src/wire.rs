@@ -1,8 +1,7 @@
-//! A DevTools-protocol connection of the audit's own, beside headless_chrome's.
+//! The DevTools-protocol connection to Chromium.
 //!
-//! headless_chrome 1.0 reads its WebSocket under the same lock it writes with, with a 100 ms read
-//! timeout, so every call waits about 100 ms; an audit makes thousands. Here one thread only
-//! reads (its own handle on the socket), callers only write, and answers find their caller by id:
+//! An audit makes thousands of calls, several tabs at once, so no call may wait on another's
+//! read: one thread only reads (its own handle on the socket), callers only write, and answers find their caller by id:
 //! a call takes about a millisecond, and tabs audited side by side do not queue behind each
 //! other. Messages are plain JSON, so a newer Chromium's new fields or enum values cannot break
 //! parsing.

@@ -28,6 +28,12 @@ use tiny_http::{HTTPVersion, Header, Response, ResponseBox, StatusCode};
 /// Output path (`kontakt/index.html`) → bytes.
 pub type Files = Arc<RwLock<BTreeMap<String, Vec<u8>>>>;
 
+/// A built site on disk, as [`Files`] to serve (`samtykke audit DIR`): read with the same
+/// limits as the build's static files (no link leaves `dir`, sizes capped).
+pub fn load_dir(dir: &std::path::Path) -> std::io::Result<Files> {
+    samtykke_site::output::read_tree(dir).map(|files| Arc::new(RwLock::new(files)))
+}
+
 /// Answers a request before the files are looked at (for endpoints such as live reload).
 pub type Hook = Arc<dyn Fn(&Request) -> Option<ResponseBox> + Send + Sync>;
 
