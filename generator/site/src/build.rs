@@ -73,7 +73,10 @@ pub fn read_widget(dir: &Path) -> Result<WidgetBundle, BuildError> {
 pub fn build(root: &Path, out: &Path, options: &Options) -> Result<Summary, BuildError> {
     let started = Instant::now();
     let site = model::load(root).map_err(BuildError::Content)?;
-    let rendered = render::render(&site, options).map_err(BuildError::Render)?;
+    let mut rendered = render::render(&site, options).map_err(BuildError::Render)?;
+    if site.config.build.precompress {
+        crate::compress::precompress(&mut rendered.files);
+    }
     let written = output::write_atomically(out, &rendered.files).map_err(BuildError::Output)?;
     Ok(Summary {
         pages: rendered.pages,
