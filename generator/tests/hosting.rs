@@ -287,9 +287,10 @@ fn check_server(server: &Running) {
         assert!(dist.join(&config[1..]).is_file(), "{config} is built");
         let r = get(port, config, None);
         assert_eq!(r.status, 404, "{name} serves {config}");
-        assert!(
-            !String::from_utf8_lossy(&r.body).contains("Content-Security-Policy"),
-            "{name} {config}: the body is the configuration"
+        assert_eq!(
+            r.body,
+            std::fs::read(dist.join("404.html")).expect("404.html"),
+            "{name} {config}: the body must be the 404 page, not the configuration"
         );
     }
 }
