@@ -40,3 +40,7 @@ cargo test -p samtykke-e2e -- --test-threads=1
 
 log "audit: the Hesbynett site passes, each broken fixture fails with its violation named"
 cargo test -p samtykke --test audit -- --include-ignored --test-threads=1
+
+log "hosting: the built site on real nginx and Apache with the generated configuration"
+bash tools/servers.sh install
+cargo test -p samtykke --test hosting -- --include-ignored --test-threads=1

@@ -55,7 +55,10 @@ pub fn render_site(root: &Path, options: &Options) -> Result<(Site, Rendered), E
 /// Builds the site at `root` into `out`. On any error `out` is left as it was.
 pub fn build(root: &Path, out: &Path, options: &Options) -> Result<Summary, Error> {
     let started = Instant::now();
-    let (_, rendered) = render_site(root, options)?;
+    let (site, mut rendered) = render_site(root, options)?;
+    if site.config.build.precompress {
+        crate::compress::precompress(&mut rendered.files);
+    }
     let written = output::write_atomically(out, &rendered.files)?;
     Ok(Summary {
         pages: rendered.pages,

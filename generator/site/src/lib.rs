@@ -7,6 +7,7 @@
 
 pub mod build;
 pub mod check;
+pub mod compress;
 pub mod content;
 pub mod diagnostics;
 mod error;

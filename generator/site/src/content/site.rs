@@ -23,6 +23,58 @@ pub struct SiteFile {
     /// Labels of the theme (navigation, footer), per language.
     #[serde(default)]
     pub labels: BTreeMap<String, Localized>,
+    /// HTTP headers the server configurations set (see `render::headers`).
+    #[serde(default)]
+    pub headers: HeadersConfig,
+    #[serde(default)]
+    pub build: BuildConfig,
+}
+
+/// `[headers]`: what the written `_headers`, `.htaccess` and nginx snippet send.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadersConfig {
+    /// `Strict-Transport-Security`: by default on exactly when `base_url` is https.
+    #[serde(default)]
+    pub hsts: Option<bool>,
+    #[serde(default = "default_hsts_max_age")]
+    pub hsts_max_age: u32,
+    /// Only for a domain whose every subdomain is served over https.
+    #[serde(default)]
+    pub hsts_include_subdomains: bool,
+}
+
+impl Default for HeadersConfig {
+    fn default() -> Self {
+        HeadersConfig {
+            hsts: None,
+            hsts_max_age: default_hsts_max_age(),
+            hsts_include_subdomains: false,
+        }
+    }
+}
+
+fn default_hsts_max_age() -> u32 {
+    31_536_000
+}
+
+/// `[build]`: how `build` writes the output.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildConfig {
+    /// Write `.br` and `.gz` beside every text file and the WASM (see `compress`).
+    #[serde(default = "yes")]
+    pub precompress: bool,
+}
+
+impl Default for BuildConfig {
+    fn default() -> Self {
+        BuildConfig { precompress: true }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_theme() -> Spanned<String> {

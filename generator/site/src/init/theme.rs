@@ -14,6 +14,8 @@ macro_rules! theme_files {
 }
 
 theme_files!(
+    "static/favicon.ico",
+    "static/favicon.svg",
     "static/style.css",
     "templates/404.html",
     "templates/base.html",

@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod context;
 pub mod csp;
+pub mod headers;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::PLACEHOLDER_PREFIX;
@@ -335,10 +336,10 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
     rendered
         .files
         .insert("robots.txt".to_owned(), robots(&base_url).into_bytes());
-    rendered
-        .files
-        .insert("_headers".to_owned(), headers(&policy).into_bytes());
     rendered.files.append(&mut assets.files);
+    let settings = headers::Settings::from_config(&site.config.headers, &base_url);
+    let model = headers::Model::new(&policy, &settings, rendered.files.keys());
+    rendered.files.extend(headers::files(&model));
     Ok(rendered)
 }
 
@@ -588,14 +589,6 @@ fn push_url_char(out: &mut String, c: char) {
     } else {
         out.push(c);
     }
-}
-
-/// Security headers for hosts that read a `_headers` file (Netlify, Cloudflare Pages).
-fn headers(policy: &csp::Policy) -> String {
-    format!(
-        "/*\n  Content-Security-Policy: {}\n  X-Content-Type-Options: nosniff\n  Referrer-Policy: strict-origin-when-cross-origin\n  Permissions-Policy: interest-cohort=()\n\n/*.wasm\n  Content-Type: application/wasm\n  Cache-Control: public, max-age=31536000, immutable\n\n/*.css\n  Cache-Control: public, max-age=31536000, immutable\n\n/*.js\n  Cache-Control: public, max-age=31536000, immutable\n",
-        policy.header()
-    )
 }
 
 #[cfg(test)]
