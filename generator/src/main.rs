@@ -1,7 +1,7 @@
 use clap::{Parser, Subcommand};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use samtykke_site::build::{self, BuildError};
-use samtykke_site::render::Options;
+use samtykke_site::render::{Options, WidgetBundle};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,15 +24,12 @@ enum Command {
         /// Output directory [default: <root>/dist].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Absolute URL the site is published at, overriding site.toml.
-        #[arg(long)]
+        /// Absolute URL the site is published at, overriding site.toml; a path in it
+        /// (https://example.github.io/samtykke/) puts every URL of the site below that path.
+        #[arg(long, value_parser = parse_base_url)]
         base_url: Option<String>,
-        /// Where tools/build-widget.sh left the compiled widget [default: <root>/target/widget].
-        #[arg(long, conflicts_with = "no_widget")]
-        widget_dir: Option<PathBuf>,
-        /// Build without the consent widget: gated scripts then never start.
-        #[arg(long)]
-        no_widget: bool,
+        #[command(flatten)]
+        widget: WidgetArgs,
     },
     #[cfg(feature = "serve")]
     /// Build into memory and serve on 127.0.0.1, rebuilding and reloading on every change.
@@ -40,6 +37,8 @@ enum Command {
         /// Port on 127.0.0.1; 0 picks a free one.
         #[arg(long, default_value_t = 1111)]
         port: u16,
+        #[command(flatten)]
+        widget: WidgetArgs,
     },
     /// Check the content without writing anything, and report gaps in the policy and inventory.
     Check {
@@ -51,6 +50,10 @@ enum Command {
     Init {
         /// An empty or new directory.
         dir: PathBuf,
+        /// Also copy the built-in theme's templates and stylesheet into themes/standard/, to
+        /// change them (without them the site uses the built-in theme).
+        #[arg(long)]
+        theme_files: bool,
     },
     #[cfg(feature = "audit")]
     /// Audit a built site in headless Chromium: cookies, storage and third-party requests before
@@ -73,24 +76,47 @@ enum Command {
     },
 }
 
+/// Which compiled widget goes into the site.
+#[derive(clap::Args)]
+struct WidgetArgs {
+    /// Use the widget tools/build-widget.sh left in DIR (for widget development) instead of the
+    /// one built into samtykke.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_widget")]
+    widget_dir: Option<PathBuf>,
+    /// Build without the consent widget: gated scripts then never start.
+    #[arg(long)]
+    no_widget: bool,
+}
+
+impl WidgetArgs {
+    fn bundle(&self) -> Result<Option<WidgetBundle>, BuildError> {
+        match (&self.widget_dir, self.no_widget) {
+            (_, true) => Ok(None),
+            (Some(dir), false) => build::read_widget(dir).map(Some),
+            (None, false) => Ok(Some(WidgetBundle::embedded())),
+        }
+    }
+}
+
+/// `--base-url` under the rules of `base_url` in site.toml.
+fn parse_base_url(text: &str) -> Result<String, String> {
+    samtykke_site::validate::urls::base_url(text)
+        .map(|_| text.to_owned())
+        .map_err(|p| format!("{}\n  help: {}", p.label, p.help))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Build {
             out,
             base_url,
-            widget_dir,
-            no_widget,
+            widget,
         } => {
             let out = out.unwrap_or_else(|| cli.root.join("dist"));
-            let widget = if no_widget {
-                None
-            } else {
-                let dir = widget_dir.unwrap_or_else(|| cli.root.join("target").join("widget"));
-                match build::read_widget(&dir) {
-                    Ok(bundle) => Some(bundle),
-                    Err(e) => return fail(&e),
-                }
+            let widget = match widget.bundle() {
+                Ok(widget) => widget,
+                Err(e) => return fail(&e),
             };
             let options = Options {
                 base_url,
@@ -109,9 +135,12 @@ fn main() -> ExitCode {
             }
         }
         #[cfg(feature = "serve")]
-        Command::Serve { port } => samtykke_serve::run(&cli.root, port),
+        Command::Serve { port, widget } => match widget.bundle() {
+            Ok(widget) => samtykke_serve::run(&cli.root, port, widget),
+            Err(e) => fail(&e),
+        },
         Command::Check { strict } => samtykke_site::check::run(&cli.root, strict),
-        Command::Init { dir } => samtykke_site::init::run(&dir),
+        Command::Init { dir, theme_files } => samtykke_site::init::run(&dir, theme_files),
         #[cfg(feature = "audit")]
         Command::Audit {
             target,

@@ -198,19 +198,12 @@ fn failure_message(error: &BuildError) -> String {
     }
 }
 
-/// The `serve` command: starts, says where, and serves until interrupted.
-pub fn run(root: &Path, port: u16) -> std::process::ExitCode {
-    let widget_dir = root.join("target").join("widget");
-    let widget = match samtykke_site::build::read_widget(&widget_dir) {
-        Ok(bundle) => Some(bundle),
-        Err(_) => {
-            eprintln!(
-                "note: no compiled widget in {}; serving without it, so the banner's buttons do nothing (run tools/build-widget.sh to add it)",
-                widget_dir.display()
-            );
-            None
-        }
-    };
+/// The `serve` command: starts, says where, and serves until interrupted. `widget` is what
+/// the binary chose (the embedded one, `--widget-dir`'s, or none for `--no-widget`).
+pub fn run(root: &Path, port: u16, widget: Option<WidgetBundle>) -> std::process::ExitCode {
+    if widget.is_none() {
+        eprintln!("note: serving without the consent widget (--no-widget): the banner's buttons do nothing");
+    }
     let shown_root = root.to_path_buf();
     let report: Reporter = Arc::new(move |outcome: &Outcome, changed: &[PathBuf]| {
         // Editors' and tools' temporary files are gone by now; what is left is what changed.

@@ -24,7 +24,7 @@ impl std::fmt::Display for BuildError {
             BuildError::Output(e) => write!(f, "{e}"),
             BuildError::Widget(path, e) => write!(
                 f,
-                "cannot read the compiled widget at {}: {e}\n  help: run tools/build-widget.sh, or pass --no-widget for a site without consent enforcement",
+                "cannot read the compiled widget at {}: {e}\n  help: leave out --widget-dir to use the widget built into samtykke, or run tools/build-widget.sh",
                 path.display()
             ),
         }

@@ -26,7 +26,7 @@ pub struct SiteFile {
 }
 
 fn default_theme() -> Spanned<String> {
-    Spanned::new(0..0, "hesbynett".to_owned())
+    Spanned::new(0..0, crate::theme::BUILTIN.to_owned())
 }
 
 #[derive(Debug, Deserialize)]
