@@ -9,7 +9,7 @@ use headless_chrome::protocol::cdp::Network;
 use headless_chrome::Tab;
 use samtykke_audit::browser::Chromium;
 use samtykke_serve::http::{Config, Files, Hook, Server};
-use samtykke_site::render::Options;
+use samtykke_site::render::{Options, WidgetBundle};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
@@ -145,12 +145,10 @@ impl Harness {
 
     /// Builds `self.root` again (after a content change) and serves the result.
     pub fn rebuild(&self) {
-        let widget_dir = repo_root().join("target/widget");
-        let widget = samtykke_site::build::read_widget(&widget_dir)
-            .unwrap_or_else(|e| panic!("{e}\nbuild it first: bash tools/build-widget.sh"));
+        // The widget the binary ships (tools/check-widget.sh proves it is widget/'s build).
         let options = Options {
             base_url: Some(self.base_url()),
-            widget: Some(widget),
+            widget: Some(WidgetBundle::embedded()),
             ..Options::default()
         };
         let site =
