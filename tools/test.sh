@@ -29,6 +29,9 @@ log "the widget built into samtykke is what widget/ compiles to (and target/widg
 bash tools/check-widget.sh
 
 log "end to end: the built site in headless Chromium"
+# The standalone test copies this binary into an empty directory and runs it there.
+cargo build --quiet -p samtykke
+export SAMTYKKE_BIN=$PWD/target/debug/samtykke
 cargo test -p samtykke-e2e -- --test-threads=1
 
 log "audit: the Hesbynett site passes, each broken fixture fails with its violation named"
