@@ -5,6 +5,9 @@
 # and prints raw, gzip and brotli sizes. The generator fingerprints both and starts them with
 #   import init from "/samtykke.<hash>.js"; init({module_or_path: "/samtykke.<hash>.wasm"});
 # With --smoke it then loads the result in headless Chromium under a strict CSP and checks it runs.
+# With --commit it also copies both files into widget/compiled/ (the crate the `samtykke` binary
+# embeds them from) and writes widget/compiled/BUILD.toml: the toolchain's versions and the hash of
+# the widget's inputs (tools/widget-inputs.sh). tools/check-widget.sh rebuilds and compares.
 #
 # Needs the toolchain from tools/setup-toolchain.sh ($SAMTYKKE_TOOLCHAIN, default
 # /opt/samtykke-toolchain). Knobs: CARGO_TARGET_DIR (cargo's, honoured), SAMTYKKE_WIDGET_OUT
@@ -13,7 +16,7 @@
 # so that growth is a decision rather than drift; DESIGN.md's hard limit is 20480).
 set -euo pipefail
 SAMTYKKE_LOG_TAG=build-widget
-case "${1:-}" in "" | --smoke) ;; *) echo "usage: $0 [--smoke]" >&2; exit 2 ;; esac
+case "${1:-}" in "" | --smoke | --commit) ;; *) echo "usage: $0 [--smoke | --commit]" >&2; exit 2 ;; esac
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 root=$(samtykke_repo_root)
 prefix=$(samtykke_prefix)
@@ -54,17 +57,25 @@ fi
 if [ "$std_source" = yes ]; then default_max=14550; else default_max=16250; fi
 max_brotli=${SAMTYKKE_WIDGET_MAX_BROTLI:-$default_max}
 
+# The same bytes from any checkout: the paths of the repository, cargo's registry and the standard
+# library's source end up in the module (panic locations, debug sections before wasm-opt strips
+# them), so each is mapped to a fixed name. tools/check-widget.sh relies on this to compare a fresh
+# build with the committed one.
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+sysroot=$(rustc --print sysroot)
+remap="--remap-path-prefix=$root=/samtykke --remap-path-prefix=$cargo_home=/cargo --remap-path-prefix=$sysroot=/rustc"
 # wasm-cargo is cargo aimed at wasm32; in the toolchain's debian mode it is Debian's rustc-web with
 # -Zbuild-std. The artifact path is the same in every case.
 log "cargo build --profile widget (mode ${SAMTYKKE_WASM_MODE:-?}, std from source: $std_source)"
 # The profile's `strip = true` would also drop the target_features section that wasm-bindgen reads
 # to emit reference-types glue; wasm-opt below drops names and custom sections anyway.
 if [ "$std_source" = yes ]; then
-  RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+  RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort $remap" \
     CARGO_PROFILE_WIDGET_STRIP=false wasm-cargo build "${build_std[@]}" -p samtykke-widget --profile widget \
     --target wasm32-unknown-unknown
 else
-  CARGO_PROFILE_WIDGET_STRIP=false wasm-cargo build -p samtykke-widget --profile widget --target wasm32-unknown-unknown
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$remap" \
+    CARGO_PROFILE_WIDGET_STRIP=false wasm-cargo build -p samtykke-widget --profile widget --target wasm32-unknown-unknown
 fi
 wasm=$target_dir/wasm32-unknown-unknown/widget/samtykke_widget.wasm
 [ -f "$wasm" ] || die "cargo finished but $wasm is missing"
@@ -248,6 +259,22 @@ if (sum.brotli > Number(max)) {
 }
 EOF
 log "done: $out"
+
+# --commit: the files the binary embeds, and what built them (tools/check-widget.sh reads the
+# versions back; widget/compiled's test recomputes inputs_sha256).
+if [ "${1:-}" = --commit ]; then
+  compiled=$root/widget/compiled
+  inputs=$(cd "$root" && cargo run --quiet -p samtykke-widget-compiled --example inputs_hash) ||
+    die "cannot hash the widget's inputs"
+  cp "$out/samtykke.js" "$out/samtykke_bg.wasm" "$compiled/"
+  cat > "$compiled/BUILD.toml.tmp" <<TOML
+# Written by tools/build-widget.sh --commit; tools/check-widget.sh rebuilds and compares.
+$(widget_toolchain "$std_source")
+inputs_sha256 = "$inputs"
+TOML
+  mv "$compiled/BUILD.toml.tmp" "$compiled/BUILD.toml"
+  log "committed to $compiled (git add widget/compiled)"
+fi
 
 # --smoke: load the files just built, the way the generator will, in headless Chromium under a
 # strict CSP (hashes only, no 'unsafe-inline', no eval), and check that the widget runs: the gate

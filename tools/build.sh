@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Build the whole site into dist/ on a fresh machine: install missing tools, compile the widget
-# to WASM, then run the generator. Extra arguments go to `samtykke build` (e.g. --out DIR).
+# Build the whole site into dist/. Needs only Rust: the consent widget is compiled into the
+# `samtykke` binary (widget/compiled/), so no wasm toolchain, node or Chromium is installed here;
+# those belong to tools/test.sh and to widget development (tools/build-widget.sh).
+# Extra arguments go to `samtykke build` (e.g. --out DIR, --base-url URL).
 set -euo pipefail
 SAMTYKKE_LOG_TAG=build
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$(samtykke_repo_root)"
 
-bash tools/setup-toolchain.sh
-bash tools/build-widget.sh
+command -v cargo >/dev/null || die "cargo not found; install Rust from https://rustup.rs"
 log "building the site"
 cargo run --release --quiet -p samtykke -- build "$@"

@@ -21,3 +21,23 @@ samtykke_prefix() { printf '%s\n' "${SAMTYKKE_TOOLCHAIN:-/opt/samtykke-toolchain
 lock_version() {
   awk -v want="name = \"$1\"" '$0 == want { getline; gsub(/^version = "|"$/, ""); print; exit }' "$2"
 }
+
+# widget_toolchain STD_FROM_SOURCE: the lines of widget/compiled/BUILD.toml that name what
+# compiles the widget, in the form tools/check-widget.sh compares (needs the toolchain's env.sh).
+widget_toolchain() {
+  printf 'rustc = "%s"\n' "$(rustc --version)"
+  printf 'wasm_bindgen = "%s"\n' "$(wasm-bindgen --version)"
+  printf 'wasm_opt = "%s"\n' "$(wasm-opt --version)"
+  printf 'terser = "%s"\n' "$("$(samtykke_prefix)/node/node_modules/.bin/terser" --version)"
+  printf 'std_from_source = "%s"\n' "$1"
+}
+
+# widget_std_source: yes when the widget's std is built from source (see build-widget.sh).
+widget_std_source() {
+  if [ "${SAMTYKKE_WASM_MODE:-}" = debian ] ||
+    [ -f "$(rustc --print sysroot)/lib/rustlib/src/rust/library/std/Cargo.toml" ]; then
+    echo yes
+  else
+    echo no
+  fi
+}

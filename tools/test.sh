@@ -34,8 +34,13 @@ cargo test --workspace --exclude samtykke-e2e
 log "widget DOM tests in headless Chromium"
 wasm-cargo test -p samtykke-widget --target wasm32-unknown-unknown
 
+log "the widget built into samtykke is what widget/ compiles to (and target/widget for --widget-dir)"
+bash tools/check-widget.sh
+
 log "end to end: the built site in headless Chromium"
-bash tools/build-widget.sh
+# The standalone test copies this binary into an empty directory and runs it there.
+cargo build --quiet -p samtykke
+export SAMTYKKE_BIN=$PWD/target/debug/samtykke
 cargo test -p samtykke-e2e -- --test-threads=1
 
 log "audit: the Hesbynett site passes, each broken fixture fails with its violation named"

@@ -8,7 +8,7 @@
 use samtykke_audit::browser::Chromium;
 use samtykke_audit::tab::Tab;
 use samtykke_serve::http::{Config, Files, Hook, Server};
-use samtykke_site::render::Options;
+use samtykke_site::render::{Options, WidgetBundle};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -173,12 +173,10 @@ impl Harness {
 
     /// Builds `self.root` again (after a content change) and serves the result.
     pub fn rebuild(&self) {
-        let widget_dir = repo_root().join("target/widget");
-        let widget = samtykke_site::build::read_widget(&widget_dir)
-            .unwrap_or_else(|e| panic!("{e}\nbuild it first: bash tools/build-widget.sh"));
+        // The widget the binary ships (tools/check-widget.sh proves it is widget/'s build).
         let options = Options {
             base_url: Some(self.base_url()),
-            widget: Some(widget),
+            widget: Some(WidgetBundle::embedded()),
             ..Options::default()
         };
         let site =

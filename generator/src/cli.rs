@@ -1,6 +1,7 @@
 //! The command line: what each command takes. Parsing only; `cmd` runs them.
 
 use clap::{Parser, Subcommand};
+use samtykke_site::render::WidgetBundle;
 use std::path::PathBuf;
 
 /// Static-site generator for privacy policies and cookie inventories.
@@ -21,15 +22,12 @@ pub enum Command {
         /// Output directory [default: <root>/dist].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Absolute URL the site is published at, overriding site.toml.
-        #[arg(long)]
+        /// Absolute URL the site is published at, overriding site.toml; a path in it
+        /// (https://example.github.io/samtykke/) puts every URL of the site below that path.
+        #[arg(long, value_parser = parse_base_url)]
         base_url: Option<String>,
-        /// Where tools/build-widget.sh left the compiled widget [default: <root>/target/widget].
-        #[arg(long, conflicts_with = "no_widget")]
-        widget_dir: Option<PathBuf>,
-        /// Build without the consent widget: gated scripts then never start.
-        #[arg(long)]
-        no_widget: bool,
+        #[command(flatten)]
+        widget: WidgetArgs,
     },
     #[cfg(feature = "serve")]
     /// Build into memory and serve on 127.0.0.1, rebuilding and reloading on every change.
@@ -37,6 +35,8 @@ pub enum Command {
         /// Port on 127.0.0.1; 0 picks a free one.
         #[arg(long, default_value_t = 1111)]
         port: u16,
+        #[command(flatten)]
+        widget: WidgetArgs,
     },
     /// Check the content without writing anything, and report gaps in the policy and inventory.
     Check {
@@ -48,6 +48,10 @@ pub enum Command {
     Init {
         /// An empty or new directory.
         dir: PathBuf,
+        /// Also copy the built-in theme's templates and stylesheet into themes/standard/, to
+        /// change them (without them the site uses the built-in theme).
+        #[arg(long)]
+        theme_files: bool,
     },
     #[cfg(feature = "audit")]
     /// Audit a built site in headless Chromium: cookies, storage and third-party requests before
@@ -79,4 +83,34 @@ pub enum Command {
     #[cfg(feature = "receipts")]
     #[command(subcommand)]
     Receipts(samtykke_receipts::cli::Command),
+}
+
+/// Which compiled widget goes into the site.
+#[derive(clap::Args)]
+pub struct WidgetArgs {
+    /// Use the widget tools/build-widget.sh left in DIR (for widget development) instead of the
+    /// one built into samtykke.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_widget")]
+    pub widget_dir: Option<PathBuf>,
+    /// Build without the consent widget: gated scripts then never start.
+    #[arg(long)]
+    pub no_widget: bool,
+}
+
+impl WidgetArgs {
+    /// The embedded widget unless `--widget-dir` or `--no-widget` says otherwise.
+    pub fn bundle(&self) -> Result<Option<WidgetBundle>, samtykke_site::Error> {
+        match (&self.widget_dir, self.no_widget) {
+            (_, true) => Ok(None),
+            (Some(dir), false) => samtykke_site::build::read_widget(dir).map(Some),
+            (None, false) => Ok(Some(WidgetBundle::embedded())),
+        }
+    }
+}
+
+/// `--base-url` under the rules of `base_url` in site.toml.
+fn parse_base_url(text: &str) -> Result<String, String> {
+    samtykke_site::validate::urls::base_url(text)
+        .map(|_| text.to_owned())
+        .map_err(|p| format!("{}\n  help: {}", p.label, p.help))
 }

@@ -15,13 +15,12 @@ fn main() -> ExitCode {
         Command::Build {
             out,
             base_url,
-            widget_dir,
-            no_widget,
-        } => cmd::build::run(&cli.root, out, base_url, widget_dir, no_widget),
+            widget,
+        } => cmd::build::run(&cli.root, out, base_url, &widget),
         #[cfg(feature = "serve")]
-        Command::Serve { port } => cmd::serve::run(&cli.root, port),
+        Command::Serve { port, widget } => cmd::serve::run(&cli.root, port, &widget),
         Command::Check { strict } => cmd::check::run(&cli.root, strict),
-        Command::Init { dir } => cmd::init::run(&dir),
+        Command::Init { dir, theme_files } => cmd::init::run(&dir, theme_files),
         #[cfg(feature = "audit")]
         Command::Audit {
             target,

@@ -36,13 +36,16 @@ fn a_new_site_builds_at_once() {
         "content/personvern.md",
         "content/index.md",
         "content/informasjonskapsler.md",
-        "themes/standard/templates/base.html",
-        "themes/standard/static/style.css",
     ] {
         assert!(dir.join(file).is_file(), "{file}");
     }
+    // The built-in theme, unless asked for its files.
+    assert!(
+        !dir.join("themes").exists(),
+        "init copies no theme by default"
+    );
 
-    let build = samtykke(&["build", "--no-widget"], Some(&dir));
+    let build = samtykke(&["build"], Some(&dir));
     assert!(build.status.success(), "{}", text(&build.stderr));
     assert!(
         text(&build.stdout).starts_with("built 3 pages"),
@@ -79,7 +82,7 @@ fn a_new_site_builds_at_once() {
 fn check_lists_what_a_new_site_still_lacks() {
     let parent = tempfile::tempdir().expect("tempdir");
     let dir = parent.path().join("ny");
-    samtykke_site::init::init(&dir).expect("init");
+    samtykke_site::init::init(&dir, false).expect("init");
     let report = samtykke_site::check::check(&dir).expect("check");
     for rule in ["C-26", "C-27", "C-30", "C-32"] {
         assert!(!report.of(rule).is_empty(), "{rule} on the skeleton");
@@ -132,34 +135,36 @@ fn init_refuses_a_directory_that_is_not_empty() {
     );
 
     let empty = tempfile::tempdir().expect("tempdir");
-    samtykke_site::init::init(empty.path()).expect("an empty directory is fine");
+    samtykke_site::init::init(empty.path(), false).expect("an empty directory is fine");
 }
 
 #[test]
-fn the_built_in_theme_is_themes_hesbynett() {
-    let theme = common::repo_root().join("themes/hesbynett");
-    let on_disk: Vec<(std::path::PathBuf, Vec<u8>)> = common::snapshot(&theme);
-    let built_in: Vec<(std::path::PathBuf, Vec<u8>)> = {
-        let mut files: Vec<_> = samtykke_site::init::theme::FILES
-            .iter()
-            .map(|(path, bytes)| (std::path::PathBuf::from(path), bytes.to_vec()))
-            .collect();
-        files.sort();
-        files
-    };
-    let names = |files: &[(std::path::PathBuf, Vec<u8>)]| {
-        files
-            .iter()
-            .map(|(p, _)| p.display().to_string())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(
-        names(&built_in),
-        names(&on_disk),
-        "generator/site/src/init/theme.rs lists every file of themes/hesbynett"
-    );
+fn theme_files_copies_the_built_in_theme_to_change() {
+    let parent = tempfile::tempdir().expect("tempdir");
+    let dir = parent.path().join("ny");
+    let init = samtykke(&["init", "--theme-files", &dir.to_string_lossy()], None);
+    assert!(init.status.success(), "{}", text(&init.stderr));
+    let theme = dir.join("themes/standard");
+    for (path, bytes) in samtykke_site::theme::FILES {
+        assert_eq!(
+            std::fs::read(theme.join(path)).ok().as_deref(),
+            Some(*bytes),
+            "{path}"
+        );
+    }
+    // A change to a copied file shows in the built site.
+    let base = theme.join("templates/base.html");
+    let html = std::fs::read_to_string(&base).expect("base.html");
+    std::fs::write(
+        &base,
+        html.replace("<main id=\"main\"", "<main data-mine id=\"main\""),
+    )
+    .expect("write");
+    let build = samtykke(&["build", "--no-widget"], Some(&dir));
+    assert!(build.status.success(), "{}", text(&build.stderr));
+    let page = std::fs::read_to_string(dir.join("dist/index.html")).expect("index");
     assert!(
-        built_in == on_disk,
-        "the built-in copy is the current theme (rebuild)"
+        page.contains("<main data-mine"),
+        "the site's base.html is used"
     );
 }

@@ -16,7 +16,7 @@ pub enum Error {
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error(
-        "cannot read the compiled widget at {}: {source}\n  help: run tools/build-widget.sh, or pass --no-widget for a site without consent enforcement",
+        "cannot read the compiled widget at {}: {source}\n  help: leave out --widget-dir to use the widget built into samtykke, or run tools/build-widget.sh",
         path.display()
     )]
     Widget {

@@ -17,6 +17,7 @@ pub mod model;
 pub mod output;
 pub mod render;
 pub mod site_fs;
+pub mod theme;
 pub mod validate;
 pub mod widget_config;
 

@@ -97,7 +97,7 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
             return Err(errors);
         }
     };
-    let shortcodes = list_shortcodes(&theme_dir);
+    let shortcodes = crate::theme::shortcodes(&theme_dir);
 
     let default_lang = content.site.default_language.get_ref().clone();
     let mut languages: Vec<String> = content.site.languages.keys().cloned().collect();
@@ -116,11 +116,12 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
     Ok(assemble(content, pages, theme_dir, languages))
 }
 
-/// `themes/<theme>`, or the error that it has no templates.
+/// `themes/<theme>`: the built-in theme needs no folder; another is the site's own, laid over
+/// the built-in one. The error says how to fall back to the built-in theme.
 fn theme_dir(root: &Path, content: &Content) -> Result<PathBuf, Box<Diagnostic>> {
     let theme = content.site.theme.get_ref();
     let theme_dir = root.join("themes").join(theme);
-    if theme_dir.join("templates").is_dir() {
+    if crate::theme::exists(theme, &theme_dir) {
         return Ok(theme_dir);
     }
     Err(Box::new(
@@ -129,9 +130,10 @@ fn theme_dir(root: &Path, content: &Content) -> Result<PathBuf, Box<Diagnostic>>
             Some(content.site.theme.span()).filter(|s| !s.is_empty()),
             format!("theme `{theme}` not found"),
         )
-        .label(format!(
-            "expected a directory {}",
-            theme_dir.join("templates").display()
+        .label(format!("expected a directory {}", theme_dir.display()))
+        .help(format!(
+            "leave out `theme` for the built-in theme `{}`",
+            crate::theme::BUILTIN
         )),
     ))
 }
@@ -311,19 +313,4 @@ fn assemble(
         pages,
         by_slug,
     }
-}
-
-/// Names of `templates/shortcodes/*.html` in the theme.
-fn list_shortcodes(theme_dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(theme_dir.join("templates").join("shortcodes"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let path = e.path();
-            (path.extension()? == "html").then(|| path.file_stem()?.to_str().map(str::to_owned))?
-        })
-        .collect();
-    names.sort();
-    names
 }

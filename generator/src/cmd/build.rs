@@ -1,5 +1,6 @@
-//! `samtykke build`: reads the widget, builds, says what was written.
+//! `samtykke build`: picks the widget (the embedded one unless told otherwise), builds, says what was written.
 
+use crate::cli::WidgetArgs;
 use crate::term;
 use samtykke_site::build;
 use samtykke_site::render::Options;
@@ -10,18 +11,12 @@ pub fn run(
     root: &Path,
     out: Option<PathBuf>,
     base_url: Option<String>,
-    widget_dir: Option<PathBuf>,
-    no_widget: bool,
+    widget: &WidgetArgs,
 ) -> ExitCode {
     let out = out.unwrap_or_else(|| root.join("dist"));
-    let widget = if no_widget {
-        None
-    } else {
-        let dir = widget_dir.unwrap_or_else(|| root.join("target").join("widget"));
-        match build::read_widget(&dir) {
-            Ok(bundle) => Some(bundle),
-            Err(e) => return fail(&e),
-        }
+    let widget = match widget.bundle() {
+        Ok(bundle) => bundle,
+        Err(e) => return fail(&e),
     };
     let options = Options {
         base_url,

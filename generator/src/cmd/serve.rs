@@ -1,24 +1,24 @@
 //! `samtykke serve`: starts the dev server, says where, reports every rebuild, and serves until
 //! interrupted.
 
+use crate::cli::WidgetArgs;
 use samtykke_serve::{Outcome, Reporter, Serve};
 use samtykke_site::diagnostics::display_path;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-pub fn run(root: &Path, port: u16) -> ExitCode {
-    let widget_dir = root.join("target").join("widget");
-    let widget = match samtykke_site::build::read_widget(&widget_dir) {
-        Ok(bundle) => Some(bundle),
-        Err(_) => {
-            eprintln!(
-                "note: no compiled widget in {}; serving without it, so the banner's buttons do nothing (run tools/build-widget.sh to add it)",
-                widget_dir.display()
-            );
-            None
+pub fn run(root: &Path, port: u16, widget: &WidgetArgs) -> ExitCode {
+    let widget = match widget.bundle() {
+        Ok(bundle) => bundle,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
         }
     };
+    if widget.is_none() {
+        eprintln!("note: serving without the consent widget (--no-widget): the banner's buttons do nothing");
+    }
     let shown_root = root.to_path_buf();
     let report: Reporter = Arc::new(move |outcome: &Outcome, changed: &[PathBuf]| {
         print_outcome(outcome, &after(&shown_root, changed));

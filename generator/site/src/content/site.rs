@@ -78,7 +78,7 @@ fn yes() -> bool {
 }
 
 fn default_theme() -> Spanned<String> {
-    Spanned::new(0..0, "hesbynett".to_owned())
+    Spanned::new(0..0, crate::theme::BUILTIN.to_owned())
 }
 
 #[derive(Debug, Deserialize)]

@@ -52,19 +52,21 @@ impl std::fmt::Display for InitError {
 
 impl std::error::Error for InitError {}
 
-/// Every file of a new site: the content, then the theme.
-pub fn files() -> Vec<(PathBuf, &'static [u8])> {
+/// Every file of a new site: the content, then, with `theme_files`, the built-in theme's files
+/// to change (without them the site uses the built-in theme as it is).
+pub fn files(theme_files: bool) -> Vec<(PathBuf, &'static [u8])> {
     let content = CONTENT
         .iter()
         .map(|(path, text)| (PathBuf::from(path), text.as_bytes()));
     let theme = theme::FILES
         .iter()
+        .filter(|_| theme_files)
         .map(|(path, bytes)| (Path::new("themes").join(theme::NAME).join(path), *bytes));
     content.chain(theme).collect()
 }
 
 /// Creates the site in `dir`, which must be new or empty. Returns the files written.
-pub fn init(dir: &Path) -> Result<Vec<PathBuf>, InitError> {
+pub fn init(dir: &Path, theme_files: bool) -> Result<Vec<PathBuf>, InitError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |e| InitError::Io(path, e)
@@ -76,7 +78,7 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, InitError> {
         }
     }
     let mut written = Vec::new();
-    for (relative, bytes) in files() {
+    for (relative, bytes) in files(theme_files) {
         let path = dir.join(&relative);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(io(parent))?;

@@ -1,7 +1,6 @@
 //! Static files of the theme and the widget, renamed after their content so they can be cached
 //! forever.
 
-use crate::site_fs::{self, Folder, FsError};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
@@ -33,17 +32,10 @@ impl Assets {
         url
     }
 
-    /// Copies the theme's `static/`: CSS and JS fingerprinted, anything else (images, icons)
-    /// under its own name. Read under `site_fs`'s rules: a link out of the theme, a symlinked
-    /// folder, a special file or a file over [`site_fs::STATIC_LIMIT`] fails the build, so
-    /// nothing from outside the theme reaches the output.
-    pub fn add_theme_static(&mut self, theme: &Folder) -> Result<(), Vec<FsError>> {
-        let dir = theme.dir().join("static");
-        // A theme without static files has none to copy.
-        if std::fs::symlink_metadata(&dir).is_err() {
-            return Ok(());
-        }
-        for (relative, bytes) in theme.read_tree(&dir, site_fs::STATIC_LIMIT)? {
+    /// Adds the theme's `static/` (see `theme::static_files`): CSS and JS fingerprinted,
+    /// anything else (images, icons) under its own name.
+    pub fn add_theme_static(&mut self, files: BTreeMap<String, Vec<u8>>) {
+        for (relative, bytes) in files {
             if relative.ends_with(".css") || relative.ends_with(".js") {
                 self.add_fingerprinted(&relative, bytes);
             } else {
@@ -51,7 +43,6 @@ impl Assets {
                 self.files.insert(relative, bytes);
             }
         }
-        Ok(())
     }
 }
 

@@ -1,16 +1,19 @@
 //! From the model to files: pages through the theme's templates, assets, and the files hosts
 //! read (`sitemap.xml`, `robots.txt`, `_headers`, `404.html`). Everything is built in memory;
-//! `output` writes it.
+//! `output` writes it. A site published below a path gets every URL of its own files under
+//! that path (`prefix`).
 
 pub mod assets;
 pub mod context;
 pub mod csp;
 pub mod headers;
+pub mod prefix;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::PLACEHOLDER_PREFIX;
 use crate::model::{Page, Site};
-use crate::site_fs::{self, Folder, FsError};
+use crate::site_fs::FsError;
+use crate::theme;
 use crate::widget_config;
 use context::{LanguageContext, PageView, TranslationView};
 use serde::Serialize;
@@ -22,6 +25,17 @@ use tera::Tera;
 pub struct WidgetBundle {
     pub js: Vec<u8>,
     pub wasm: Vec<u8>,
+}
+
+impl WidgetBundle {
+    /// The widget built into this program (crate `samtykke-widget-compiled`), so that a site
+    /// builds with consent enforcement anywhere, with no wasm toolchain.
+    pub fn embedded() -> WidgetBundle {
+        WidgetBundle {
+            js: samtykke_widget_compiled::JS.to_vec(),
+            wasm: samtykke_widget_compiled::WASM.to_vec(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -56,11 +70,6 @@ fn template_error(what: &str, e: tera::Error) -> RenderError {
     RenderError::tera(what, e)
 }
 
-/// The theme's folder, which its templates and static files are read from (see `site_fs`).
-fn theme_folder(site: &Site) -> Result<Folder, RenderError> {
-    Folder::new(&site.root, &site.theme_dir).map_err(|e| theme_error("templates", &[e]))
-}
-
 fn theme_error(what: &str, errors: &[FsError]) -> RenderError {
     let mut message = format!("cannot use the theme's {what}:");
     for e in errors {
@@ -69,37 +78,11 @@ fn theme_error(what: &str, errors: &[FsError]) -> RenderError {
     RenderError::Template(message)
 }
 
-/// Loads the theme's templates: every `templates/**/*.html`, read under `site_fs`'s rules.
+/// Loads the theme's templates: the built-in theme's, with the site's `templates/**/*.html`
+/// (read under `site_fs`'s rules) over them.
 pub fn load_templates(site: &Site) -> Result<Tera, RenderError> {
-    let theme = theme_folder(site)?;
-    let dir = site.theme_dir.join("templates");
-    let (paths, mut refused) = theme.walk(&dir, |p| p.extension().is_some_and(|e| e == "html"));
-    let mut sources = Vec::with_capacity(paths.len());
-    for path in paths {
-        match theme.read(&path, site_fs::TEXT_LIMIT) {
-            Ok(bytes) => {
-                let name = path
-                    .strip_prefix(&dir)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                match String::from_utf8(bytes) {
-                    Ok(text) => sources.push((name, text)),
-                    Err(e) => refused.push(FsError {
-                        path: theme.shown(&path),
-                        problem: site_fs::Problem::Io(std::io::Error::other(format!(
-                            "the template is not UTF-8 from byte offset {}",
-                            e.utf8_error().valid_up_to()
-                        ))),
-                    }),
-                }
-            }
-            Err(e) => refused.push(e),
-        }
-    }
-    if !refused.is_empty() {
-        return Err(theme_error("templates", &refused));
-    }
+    let sources =
+        theme::templates(&site.root, &site.theme_dir).map_err(|e| theme_error("templates", &e))?;
     let mut tera = Tera::default();
     tera.add_raw_templates(sources)
         .map_err(|e| template_error("cannot load the theme's templates", e))?;
@@ -151,22 +134,70 @@ struct PageContext<'a> {
     gated_scripts: &'a [GatedScript],
 }
 
+/// Where the site is published: `base_url` of site.toml or [`Options::base_url`].
+struct Base {
+    /// Without a trailing `/`: `https://example.github.io/samtykke`.
+    url: String,
+    /// Its path, which every URL of the site's own files goes below (see [`prefix`]).
+    prefix: String,
+}
+
+impl Base {
+    fn of(site: &Site, options: &Options) -> Base {
+        let text = match &options.base_url {
+            Some(url) => url.as_str(),
+            None => site.config.base_url.get_ref().as_str(),
+        };
+        // site.toml's is validated with the content and `--base-url` by the command line, by
+        // `validate::urls::base_url`. A caller that passes something else still gets output
+        // whose escaping holds (the sitemap's tests do); its path is then taken as no prefix.
+        let prefix = url::Url::parse(text)
+            .map(|url| prefix::of(&url))
+            .unwrap_or_default();
+        Base {
+            url: text.trim_end_matches('/').to_owned(),
+            prefix,
+        }
+    }
+}
+
+/// What every page shares: the head's inline scripts and CSP, and the gated scripts.
+struct Shared {
+    head: Head,
+    gated_scripts: Vec<GatedScript>,
+    policy: csp::Policy,
+}
+
 pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
+    let base = Base::of(site, options);
     let tera = load_templates(site)?;
-    let templates: HashSet<&str> = tera.get_template_names().collect();
-    let base_url = options
-        .base_url
-        .as_deref()
-        .unwrap_or(site.config.base_url.get_ref())
-        .trim_end_matches('/')
-        .to_owned();
-
     let mut assets = assets::Assets::default();
-    assets
-        .add_theme_static(&theme_folder(site)?)
+    let statics = theme::static_files(&site.root, &site.theme_dir)
         .map_err(|e| theme_error("static files", &e))?;
-    let css_url = assets.urls.get("style.css").cloned().unwrap_or_default();
+    assets.add_theme_static(statics);
+    let shared = shared(site, options, &base, &mut assets)?;
 
+    let mut rendered = Rendered::default();
+    render_pages(site, &tera, &base, &shared, &mut rendered)?;
+    render_meta_files(site, &tera, &base, &mut rendered)?;
+    rendered.files.append(&mut assets.files);
+    // The header files name every file by its class (page, fingerprinted asset, other), so
+    // they come last, once every file is known.
+    let settings = headers::Settings::from_config(&site.config.headers, &base.url);
+    let model = headers::Model::new(&shared.policy, &settings, rendered.files.keys());
+    rendered.files.extend(headers::files(&model));
+    Ok(rendered)
+}
+
+/// The head every page carries, with the CSP that allows exactly its inline scripts, the
+/// widget's loader and the services' origins.
+fn shared(
+    site: &Site,
+    options: &Options,
+    base: &Base,
+    assets: &mut assets::Assets,
+) -> Result<Shared, RenderError> {
+    let css_url = assets.urls.get("style.css").cloned().unwrap_or_default();
     let mut policy = csp::Policy::default();
     let gate_js = samtykke_contract::GATE_JS;
     policy.allow_script(gate_js);
@@ -178,9 +209,12 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
     };
     let mut widget_loader = String::new();
     if let Some(widget) = &options.widget {
+        // Script text is not moved below the prefix afterwards (see `prefix`): it is here.
         let js = assets.add_fingerprinted("samtykke.js", widget.js.clone());
         let wasm = assets.add_fingerprinted("samtykke.wasm", widget.wasm.clone());
-        widget_loader = format!("import init from \"{js}\";init({{module_or_path:\"{wasm}\"}});");
+        let p = &base.prefix;
+        widget_loader =
+            format!("import init from \"{p}{js}\";init({{module_or_path:\"{p}{wasm}\"}});");
     }
     if let Some(extra) = &options.extra_module {
         widget_loader.push_str(extra);
@@ -195,26 +229,12 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
         })?;
         policy.allow_connect(origin);
     }
-
-    let gated_scripts: Vec<GatedScript> = site
-        .inventory
-        .services
-        .values()
-        .filter_map(|s| {
-            // The parsed URL, as the `url` crate writes it; the widget config lists the same.
-            let src = crate::validate::urls::service_script(s.script.as_ref()?.get_ref())
-                .ok()?
-                .to_string();
-            let category = s.category.as_ref()?.get_ref().clone();
-            Some(GatedScript { category, src })
-        })
-        .collect();
+    let gated_scripts = gated_scripts(site);
     for script in &gated_scripts {
         if let Some(origin) = csp::origin(&script.src) {
             policy.allow_service(origin);
         }
     }
-
     let config = widget_config::derive(&site.config, &site.inventory);
     // Validation enforces the widget's rules; a config it would refuse is our bug, not the
     // editor's, and would leave every page without consent handling.
@@ -231,15 +251,45 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
         gtag_js,
         widget_loader,
     };
+    Ok(Shared {
+        head,
+        gated_scripts,
+        policy,
+    })
+}
 
-    let mut rendered = Rendered::default();
+/// The services' scripts, held back as `text/plain` until their category is granted.
+fn gated_scripts(site: &Site) -> Vec<GatedScript> {
+    site.inventory
+        .services
+        .values()
+        .filter_map(|s| {
+            // The parsed URL, as the `url` crate writes it; the widget config lists the same.
+            let src = crate::validate::urls::service_script(s.script.as_ref()?.get_ref())
+                .ok()?
+                .to_string();
+            let category = s.category.as_ref()?.get_ref().clone();
+            Some(GatedScript { category, src })
+        })
+        .collect()
+}
+
+/// Every page in every language, and the 404 page in the default language.
+fn render_pages(
+    site: &Site,
+    tera: &Tera,
+    base: &Base,
+    shared: &Shared,
+    rendered: &mut Rendered,
+) -> Result<(), RenderError> {
+    let templates: HashSet<&str> = tera.get_template_names().collect();
     let languages: BTreeMap<&str, LanguageContext> = site
         .languages
         .iter()
         .map(|lang| {
             (
                 lang.as_str(),
-                context::language_context(site, lang, &base_url),
+                context::language_context(site, lang, &base.url),
             )
         })
         .collect();
@@ -254,15 +304,6 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
         let Some(language) = languages.get(page.lang.as_str()) else {
             continue;
         };
-        let view = page_view(
-            site,
-            page,
-            language,
-            &tera,
-            &base_url,
-            &head,
-            &gated_scripts,
-        )?;
         let template = page
             .file
             .front
@@ -272,75 +313,110 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
         if !templates.contains(template) {
             return Err(missing_template(site, page, template, &templates));
         }
+        let view = page_view(site, page, language, tera, &base.url, shared)?;
         let cx = PageContext {
             language,
             page: &view,
             nav: context::nav_at(nav_for(&page.lang), &page.url),
-            head: &head,
-            gated_scripts: &gated_scripts,
+            head: &shared.head,
+            gated_scripts: &shared.gated_scripts,
         };
-        let html = render_template(
-            &tera,
-            template,
-            &cx,
-            &page.file.source.path.display().to_string(),
-        )?;
+        let what = page.file.source.path.display().to_string();
+        let html = render_template(tera, template, &cx, &what)?;
+        let html = prefix::under(&html, &base.prefix);
         rendered
             .files
             .insert(output_path(&page.url), html.into_bytes());
         rendered.pages += 1;
     }
 
-    // The 404 page, in the default language.
     if let Some(language) = languages.get(site.default_language()) {
-        let view = PageView {
-            title: language
-                .labels
-                .get("not_found_title")
-                .cloned()
-                .unwrap_or_default(),
-            description: language
-                .labels
-                .get("not_found_body")
-                .cloned()
-                .unwrap_or_default(),
-            slug: "404".to_owned(),
-            url: "/404.html".to_owned(),
-            permalink: format!("{base_url}/404.html"),
-            content: String::new(),
-            translations: Vec::new(),
-        };
+        let view = not_found_view(language, &base.url);
         let cx = PageContext {
             language,
             page: &view,
             nav: nav_for(site.default_language()).to_vec(),
-            head: &head,
-            gated_scripts: &gated_scripts,
+            head: &shared.head,
+            gated_scripts: &shared.gated_scripts,
         };
-        if !templates.contains("404.html") {
-            return Err(RenderError::Template(format!(
-                "the theme has no template `404.html`: expected {}",
-                site.theme_dir.join("templates").join("404.html").display()
-            )));
-        }
-        let html = render_template(&tera, "404.html", &cx, "404.html")?;
-        rendered
-            .files
-            .insert("404.html".to_owned(), html.into_bytes());
+        let html = render_template(tera, "404.html", &cx, "404.html")?;
+        rendered.files.insert(
+            "404.html".to_owned(),
+            prefix::under(&html, &base.prefix).into_bytes(),
+        );
     }
+    Ok(())
+}
 
-    rendered.files.insert(
-        "sitemap.xml".to_owned(),
-        sitemap(site, &base_url).into_bytes(),
-    );
-    rendered
-        .files
-        .insert("robots.txt".to_owned(), robots(&base_url).into_bytes());
-    rendered.files.append(&mut assets.files);
-    let settings = headers::Settings::from_config(&site.config.headers, &base_url);
-    let model = headers::Model::new(&policy, &settings, rendered.files.keys());
-    rendered.files.extend(headers::files(&model));
-    Ok(rendered)
+/// The 404 page's own values: its title and text are labels.
+fn not_found_view(language: &LanguageContext, base_url: &str) -> PageView {
+    let label = |key: &str| language.labels.get(key).cloned().unwrap_or_default();
+    PageView {
+        title: label("not_found_title"),
+        description: label("not_found_body"),
+        slug: "404".to_owned(),
+        url: "/404.html".to_owned(),
+        permalink: format!("{base_url}/404.html"),
+        content: String::new(),
+        translations: Vec::new(),
+    }
+}
+
+#[derive(Serialize)]
+struct SitemapUrl {
+    loc: String,
+    alternates: Vec<SitemapLink>,
+}
+
+#[derive(Serialize)]
+struct SitemapLink {
+    lang: String,
+    href: String,
+}
+
+/// The files hosts and crawlers read: `sitemap.xml` and `robots.txt` through the theme's
+/// templates, and `_headers`. The templates get their URLs already escaped (see [`xml_text`]),
+/// so no URL, however odd its `base_url` or path, can end an element or a line early.
+fn render_meta_files(
+    site: &Site,
+    tera: &Tera,
+    base: &Base,
+    rendered: &mut Rendered,
+) -> Result<(), RenderError> {
+    let absolute = |url: &str| xml_text(&format!("{}{url}", base.url));
+    let urls: Vec<SitemapUrl> = site
+        .pages
+        .iter()
+        .map(|page| {
+            let translations: Vec<&Page> = site.translations(page).collect();
+            let alternates = if translations.len() > 1 {
+                translations
+                    .iter()
+                    .map(|t| SitemapLink {
+                        lang: xml_text(&t.lang),
+                        href: absolute(&t.url),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            SitemapUrl {
+                loc: absolute(&page.url),
+                alternates,
+            }
+        })
+        .collect();
+    let mut sitemap = tera::Context::new();
+    sitemap.insert("urls", &urls);
+    let mut robots = tera::Context::new();
+    robots.insert("sitemap_url", &robots_url(&base.url));
+    for (name, cx) in [("sitemap.xml", &sitemap), ("robots.txt", &robots)] {
+        let text = tera
+            .render(name, cx)
+            .map_err(|e| template_error(&format!("cannot render {name}"), e))?;
+        rendered.files.insert(name.to_owned(), text.into_bytes());
+    }
+    Ok(())
 }
 
 /// A page's template that the theme lacks: at the page's `template = …` when it has one.
@@ -403,15 +479,13 @@ fn render_template<T: Serialize>(
         .map_err(|e| template_error(&format!("cannot render {what} with {template}"), e))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn page_view(
     site: &Site,
     page: &Page,
     language: &LanguageContext,
     tera: &Tera,
     base_url: &str,
-    head: &Head,
-    gated_scripts: &[GatedScript],
+    shared: &Shared,
 ) -> Result<PageView, RenderError> {
     let mut view = PageView {
         title: page.file.front.title.clone(),
@@ -438,8 +512,8 @@ fn page_view(
         language,
         page: &view,
         nav: Vec::new(),
-        head,
-        gated_scripts,
+        head: &shared.head,
+        gated_scripts: &shared.gated_scripts,
     })
     .map_err(|e| template_error("cannot build a shortcode's context", e))?;
     let mut expanded = Vec::with_capacity(page.body.shortcodes.len());
@@ -527,39 +601,14 @@ pub fn output_path(url: &str) -> String {
     format!("{}index.html", url.trim_start_matches('/'))
 }
 
-/// The sitemap. Every value is escaped with [`xml_text`], so no URL, however odd its
-/// `base_url` or path, can end an element or attribute early.
-fn sitemap(site: &Site, base_url: &str) -> String {
-    let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
-    );
-    for page in &site.pages {
-        let loc = xml_text(&format!("{base_url}{}", page.url));
-        xml.push_str(&format!("  <url>\n    <loc>{loc}</loc>\n"));
-        let translations: Vec<&Page> = site.translations(page).collect();
-        if translations.len() > 1 {
-            for t in translations {
-                xml.push_str(&format!(
-                    "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>\n",
-                    xml_text(&t.lang),
-                    xml_text(&format!("{base_url}{}", t.url))
-                ));
-            }
-        }
-        xml.push_str("  </url>\n");
-    }
-    xml.push_str("</urlset>\n");
-    xml
-}
-
-/// `robots.txt`, pointing at the sitemap. A line break in `base_url` would start a rule of its
+/// The sitemap's URL for `robots.txt`. A line break in `base_url` would start a rule of its
 /// own, so control characters are percent-encoded as in [`xml_text`].
-fn robots(base_url: &str) -> String {
+fn robots_url(base_url: &str) -> String {
     let mut url = String::with_capacity(base_url.len() + 12);
     for c in format!("{base_url}/sitemap.xml").chars() {
         push_url_char(&mut url, c);
     }
-    format!("User-agent: *\nAllow: /\n\nSitemap: {url}\n")
+    url
 }
 
 /// A URL as XML text or a quoted attribute value (either quote). The five markup characters
