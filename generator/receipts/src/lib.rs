@@ -83,6 +83,7 @@ pub mod revisions;
 pub mod service;
 pub mod store;
 pub mod time;
+pub mod token;
 pub mod ua;
 
 pub use cli::{export, show, stats};

@@ -61,10 +61,10 @@ impl RevisionsFile {
             ));
         }
         let c = &file.current;
-        if !crate::receipt::is_token(&c.revision, crate::receipt::MAX_REVISION) {
+        if !crate::token::is_token(&c.revision, crate::token::MAX_REVISION) {
             return Err("current.revision must be 1–128 letters, digits, '-', '_' or '.'".into());
         }
-        if !crate::receipt::is_token(&c.policy_version, crate::receipt::MAX_POLICY_VERSION) {
+        if !crate::token::is_token(&c.policy_version, crate::token::MAX_POLICY_VERSION) {
             return Err(
                 "current.policy_version must be 1–64 letters, digits, '-', '_' or '.'".into(),
             );
@@ -74,16 +74,16 @@ impl RevisionsFile {
         }
         let distinct: BTreeSet<&str> = c.categories.iter().map(String::as_str).collect();
         if distinct.len() != c.categories.len()
-            || c.categories.len() > crate::receipt::MAX_CATEGORIES
+            || c.categories.len() > crate::token::MAX_CATEGORIES
             || !c
                 .categories
                 .iter()
-                .all(|id| crate::receipt::is_token(id, crate::receipt::MAX_CATEGORY))
+                .all(|id| crate::token::is_token(id, crate::token::MAX_CATEGORY))
         {
             return Err(format!(
                 "current.categories must be at most {} distinct ids of 1–{} letters, digits, '-', '_' or '.'",
-                crate::receipt::MAX_CATEGORIES,
-                crate::receipt::MAX_CATEGORY
+                crate::token::MAX_CATEGORIES,
+                crate::token::MAX_CATEGORY
             ));
         }
         Ok(file)
