@@ -11,4 +11,6 @@ cd "$(samtykke_repo_root)"
 
 command -v cargo >/dev/null || die "cargo not found; install Rust from https://rustup.rs"
 log "building the site"
-cargo run --release --quiet -p samtykke -- build "$@"
+# Only what `build` needs: serve, audit and receipts (tokio, sqlx, a DevTools client) are left
+# out, which more than halves a cold compile. `cargo install --path generator` has them all.
+cargo run --release --quiet -p samtykke --no-default-features -- build "$@"
