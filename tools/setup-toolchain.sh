@@ -208,6 +208,14 @@ else
   apt-get install -y -qq --no-install-recommends chromium chromium-driver
   did "chromium + chromium-driver"
 fi
+# strace: one output test injects a failed unlinkat to prove that a failed delete of the old
+# tree is only a warning (generator/tests/output_swap.rs).
+if ! command -v strace >/dev/null; then
+  apt_update_once
+  log "apt-get install strace"
+  apt-get install -y -qq --no-install-recommends strace
+  did "strace"
+fi
 # Debian's chromium wrapper prints shell noise on stderr; only the version matters.
 chromium_v=$(chromium --version 2>/dev/null | grep -oE '[0-9]+(\.[0-9]+)+' | head -1)
 driver_v=$(chromedriver --version 2>/dev/null | grep -oE '[0-9]+(\.[0-9]+)+' | head -1)
