@@ -266,7 +266,6 @@ export PATH
 export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON="\$SAMTYKKE_TOOLCHAIN/webdriver.json"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
-export AXE_CORE_JS="\$SAMTYKKE_TOOLCHAIN/node/node_modules/axe-core/axe.min.js"
 EOF
 
 # ---- 8. wasm-cargo: cargo aimed at wasm32 with whichever std step 1 settled on -------------
