@@ -5,10 +5,12 @@
 # the system configuration is never read or changed.
 #
 #   tools/servers.sh install                      apt-get install nginx and apache2 if missing
-#   tools/servers.sh start nginx|apache DIST [PORT] [STATE]
+#   tools/servers.sh start nginx|apache DIST [PORT] [STATE] [PREFIX]
 #   tools/servers.sh stop  nginx|apache [STATE]   stops the server by its PID file
 #
 # PORT defaults to 18080 (nginx) and 18081 (apache); STATE to /tmp/samtykke-servers/<server>.
+# PREFIX (`/samtykke`) serves a site built for a base URL below a path: DIST must then end in
+# PREFIX, and the server's web root is DIST without it, as on a host with several sites.
 # DIST must be readable by www-data when run as root (the servers drop to it).
 set -euo pipefail
 
@@ -45,7 +47,7 @@ wait_up() {
 }
 
 start_nginx() {
-  local dist=$1 port=$2 state=$3 user=""
+  local dist=$1 port=$2 state=$3 webroot=$4 user=""
   [[ -x /usr/sbin/nginx ]] || die "nginx is not installed: run tools/servers.sh install"
   [[ -f $dist/.nginx.conf ]] || die "$dist/.nginx.conf is missing: build the site first"
   [[ $(id -u) == 0 ]] && user="user www-data;"
@@ -70,7 +72,7 @@ http {
   server {
     listen 127.0.0.1:$port;
     server_name localhost;
-    root $dist;
+    root $webroot;
     include $dist/.nginx.conf;
   }
 }
@@ -82,7 +84,7 @@ CONF
 }
 
 start_apache() {
-  local dist=$1 port=$2 state=$3 modules=/usr/lib/apache2/modules user=""
+  local dist=$1 port=$2 state=$3 webroot=$4 modules=/usr/lib/apache2/modules user=""
   [[ -x /usr/sbin/apache2 ]] || die "apache2 is not installed: run tools/servers.sh install"
   [[ -f $dist/.htaccess ]] || die "$dist/.htaccess is missing: build the site first"
   [[ $(id -u) == 0 ]] && user=$'User www-data\nGroup www-data'
@@ -107,12 +109,12 @@ LoadModule rewrite_module $modules/mod_rewrite.so
 LoadModule dir_module $modules/mod_dir.so
 TypesConfig /etc/mime.types
 ServerTokens Prod
-DocumentRoot "$dist"
+DocumentRoot "$webroot"
 <Directory />
   AllowOverride None
   Require all denied
 </Directory>
-<Directory "$dist">
+<Directory "$webroot">
   Options SymLinksIfOwnerMatch
   AllowOverride All
   Require all granted
@@ -151,10 +153,14 @@ start)
   dist=${3:-}
   [[ -n $dist && -d $dist ]] || die "usage: servers.sh start nginx|apache DIST [PORT] [STATE]"
   dist=$(cd "$dist" && pwd)
+  prefix=${6:-}
+  [[ -z $prefix || ($prefix == /* && $prefix != */ && $dist == *"$prefix") ]] ||
+    die "PREFIX must start with / (not end with it) and DIST must end in it: $prefix, $dist"
+  webroot=${dist%"$prefix"}
   case $name in
-  nginx) start_nginx "$dist" "${4:-18080}" "${5:-/tmp/samtykke-servers/nginx}" ;;
-  apache) start_apache "$dist" "${4:-18081}" "${5:-/tmp/samtykke-servers/apache}" ;;
-  *) die "usage: servers.sh start nginx|apache DIST [PORT] [STATE]" ;;
+  nginx) start_nginx "$dist" "${4:-18080}" "${5:-/tmp/samtykke-servers/nginx}" "$webroot" ;;
+  apache) start_apache "$dist" "${4:-18081}" "${5:-/tmp/samtykke-servers/apache}" "$webroot" ;;
+  *) die "usage: servers.sh start nginx|apache DIST [PORT] [STATE] [PREFIX]" ;;
   esac
   ;;
 stop)

@@ -26,6 +26,10 @@ pub enum Command {
         /// (https://example.github.io/samtykke/) puts every URL of the site below that path.
         #[arg(long, value_parser = parse_base_url)]
         base_url: Option<String>,
+        /// Skip the .br and .gz siblings, overriding `[build] precompress` in site.toml (for a
+        /// host that compresses itself, or a quicker build).
+        #[arg(long)]
+        no_precompress: bool,
         #[command(flatten)]
         widget: WidgetArgs,
     },

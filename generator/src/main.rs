@@ -15,8 +15,9 @@ fn main() -> ExitCode {
         Command::Build {
             out,
             base_url,
+            no_precompress,
             widget,
-        } => cmd::build::run(&cli.root, out, base_url, &widget),
+        } => cmd::build::run(&cli.root, out, base_url, no_precompress, &widget),
         #[cfg(feature = "serve")]
         Command::Serve { port, widget } => cmd::serve::run(&cli.root, port, &widget),
         Command::Check { strict } => cmd::check::run(&cli.root, strict),

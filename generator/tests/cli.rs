@@ -68,3 +68,63 @@ fn a_missing_widget_is_an_error_with_a_hint() {
     assert!(stderr.contains("tools/build-widget.sh"), "{stderr}");
     assert!(!site.path().join("dist").exists());
 }
+
+/// Every `.br` or `.gz` below `dist`, relative.
+fn siblings(dist: &std::path::Path) -> Vec<String> {
+    common::snapshot(dist)
+        .into_iter()
+        .map(|(path, _)| path.to_string_lossy().into_owned())
+        .filter(|p| p.ends_with(".br") || p.ends_with(".gz"))
+        .collect()
+}
+
+#[test]
+fn no_precompress_leaves_out_the_siblings_and_a_damaged_one_is_made_anew() {
+    let site = common::site_with(&[]);
+    let dist = site.path().join("dist");
+    let built = samtykke(site.path(), &["build"]);
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let all = siblings(&dist);
+    assert!(all.contains(&"index.html.br".to_owned()), "{all:?}");
+    assert!(all
+        .iter()
+        .any(|p| p.starts_with("samtykke.") && p.ends_with(".wasm.br")));
+
+    // A rebuild takes the siblings it can prove right from the old tree; one damaged in place
+    // (same length, one byte changed) is not carried over.
+    let wasm_br = all
+        .iter()
+        .find(|p| p.ends_with(".wasm.br"))
+        .expect("the WASM's sibling")
+        .clone();
+    let good = std::fs::read(dist.join(&wasm_br)).expect("read");
+    let mut damaged = good.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x55;
+    std::fs::write(dist.join(&wasm_br), &damaged).expect("damage");
+    let again = samtykke(site.path(), &["build"]);
+    assert!(again.status.success());
+    let rebuilt = std::fs::read(dist.join(&wasm_br)).expect("read");
+    assert_ne!(rebuilt, damaged, "the damaged sibling was replaced");
+    let wasm = std::fs::read(dist.join(wasm_br.trim_end_matches(".br"))).expect("wasm");
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(
+        &mut brotli::Decompressor::new(&rebuilt[..], 4096),
+        &mut unpacked,
+    )
+    .expect("brotli");
+    assert_eq!(unpacked, wasm);
+
+    let plain = samtykke(site.path(), &["build", "--no-precompress"]);
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    assert_eq!(siblings(&dist), Vec::<String>::new());
+    assert!(dist.join("index.html").is_file());
+}

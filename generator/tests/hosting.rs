@@ -56,8 +56,9 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
-/// The Hesbynett site with the real widget, built into a folder the servers' user can read.
-fn build_site(dir: &Path) -> PathBuf {
+/// The Hesbynett site with the real widget, built into `dir`/`below` (a folder the servers'
+/// user can read), for `base_url` when given.
+fn build_site(dir: &Path, below: &str, base_url: Option<String>) -> PathBuf {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -66,9 +67,10 @@ fn build_site(dir: &Path) -> PathBuf {
     let widget_dir = std::env::var_os("SAMTYKKE_WIDGET_OUT")
         .map_or_else(|| common::repo_root().join("target/widget"), PathBuf::from);
     let widget = build::read_widget(&widget_dir).unwrap_or_else(|e| panic!("{e}"));
-    let dist = dir.join("dist");
+    let dist = dir.join(below);
     let options = RenderOptions {
         widget: Some(widget),
+        base_url,
         ..RenderOptions::default()
     };
     build::build(&common::repo_root(), &dist, &options)
@@ -78,15 +80,34 @@ fn build_site(dir: &Path) -> PathBuf {
 
 fn start(name: &'static str) -> Running {
     let dir = tempfile::tempdir().expect("tempdir");
-    let dist = build_site(dir.path());
-    let state = dir.path().join(name);
-    let port = free_port();
+    let dist = build_site(dir.path(), "dist", None);
+    launch(name, dir, dist, free_port(), "")
+}
+
+/// The site built for a GitHub Pages project site's URL, served by `name` on loopback from a web
+/// root that holds it in `samtykke/`: the pages' own URLs are root-relative, so any host works.
+fn start_below_a_path(name: &'static str) -> Running {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base_url = "https://hesbynett.github.io/samtykke/".to_owned();
+    let dist = build_site(dir.path(), "samtykke", Some(base_url));
+    launch(name, dir, dist, free_port(), "/samtykke")
+}
+
+fn launch(
+    name: &'static str,
+    dir: tempfile::TempDir,
+    dist: PathBuf,
+    port: u16,
+    prefix: &str,
+) -> Running {
+    let state = dir.path().join(format!("{name}-state"));
     let out = servers_sh(&[
         "start",
         name,
         &dist.to_string_lossy(),
         &port.to_string(),
         &state.to_string_lossy(),
+        prefix,
     ]);
     // Owns the state from here, so even a half-started server is stopped.
     let running = Running {
@@ -314,6 +335,61 @@ fn audit(server: &Running) {
         report.table()
     );
     assert_eq!(report.pages.len(), 4, "{}", report.table());
+}
+
+/// Below a path, the generated files name the error page and the assets under it: a missing
+/// page gets the site's 404 page (not the server's), and links and assets resolve.
+fn check_server_below_a_path(server: &Running) {
+    let (port, dist, name) = (server.port, &server.dist, server.name);
+    let page = get(port, "/samtykke/kontakt/", Some("br"));
+    assert_eq!(page.status, 200, "{name}");
+    assert_eq!(page.header("content-encoding"), Some("br"), "{name}");
+    assert_security_headers(&format!("{name} page below a path"), &page);
+
+    let html =
+        String::from_utf8_lossy(&std::fs::read(dist.join("kontakt/index.html")).expect("page"))
+            .into_owned();
+    let css = find(dist, "style.", ".css");
+    assert!(
+        html.contains(&format!("href=\"/samtykke/{css}\"")),
+        "{name}: the page links its stylesheet below the path"
+    );
+    let r = get(port, &format!("/samtykke/{css}"), None);
+    assert_eq!(r.status, 200, "{name} {css}");
+    assert_eq!(
+        r.header("cache-control"),
+        Some("public, max-age=31536000, immutable"),
+        "{name} {css}"
+    );
+
+    let missing = get(port, "/samtykke/finnes-ikke/", None);
+    assert_eq!(missing.status, 404, "{name}");
+    assert_eq!(
+        missing.body,
+        std::fs::read(dist.join("404.html")).expect("404.html"),
+        "{name}: the site's own 404 page below a path"
+    );
+    assert_security_headers(&format!("{name} 404 below a path"), &missing);
+    for config in [
+        "/samtykke/.htaccess",
+        "/samtykke/_headers",
+        "/samtykke/.nginx.conf",
+    ] {
+        assert_eq!(
+            get(port, config, None).status,
+            404,
+            "{name} serves {config}"
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs nginx and apache2 and target/widget; bash tools/test.sh runs it"]
+fn nginx_and_apache_serve_a_site_built_for_a_path_below_the_host() {
+    for name in ["nginx", "apache"] {
+        let server = start_below_a_path(name);
+        check_server_below_a_path(&server);
+    }
 }
 
 #[test]

@@ -245,6 +245,63 @@ fn the_page_csp_allows_the_live_reload_script_next_to_the_widget() {
     assert!(!csp.contains("unsafe-inline"), "{csp}");
 }
 
+#[test]
+fn a_site_published_below_a_path_is_served_below_it() {
+    let site = common::site_with(&[]);
+    let config = site.path().join("content/site.toml");
+    let toml = std::fs::read_to_string(&config).expect("site.toml");
+    let toml = toml.replace(
+        "base_url = \"https://test.example.no\"",
+        "base_url = \"https://test.example.no/samtykke/\"",
+    );
+    assert!(
+        toml.contains("/samtykke/"),
+        "the fixture's base_url was replaced"
+    );
+    std::fs::write(&config, toml).expect("write site.toml");
+    let (report, outcomes) = recorder();
+    let serve = Serve::start(site.path(), 0, None, report).expect("serve");
+    assert!(
+        matches!(
+            outcomes.lock().expect("outcomes")[..],
+            [Outcome::Built { .. }]
+        ),
+        "the first build succeeds"
+    );
+
+    assert_eq!(serve.site_url(), format!("{}/samtykke/", serve.url()));
+    let (status, headers, _) = get(serve.addr(), "/");
+    assert_eq!(status, 302, "{headers}");
+    assert!(headers.contains("Location: /samtykke/\r\n"), "{headers}");
+
+    let (status, _, home) = get(serve.addr(), "/samtykke/");
+    assert_eq!(status, 200);
+    let css = home
+        .split("rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the stylesheet link");
+    assert!(css.starts_with("/samtykke/style."), "{css}");
+    assert_eq!(
+        get(serve.addr(), css).0,
+        200,
+        "{css} is served where the page says"
+    );
+    assert!(
+        home.contains("href=\"/samtykke/personvern/\""),
+        "nav links stay below the path"
+    );
+    assert_eq!(get(serve.addr(), "/samtykke/personvern/").0, 200);
+    // A page asked for without the prefix is not the site's page: the 404 page answers.
+    assert_eq!(get(serve.addr(), "/personvern/").0, 404);
+    let (status, _, missing) = get(serve.addr(), "/samtykke/finnes-ikke/");
+    assert_eq!(status, 404);
+    assert!(
+        missing.contains("/samtykke/style."),
+        "the site's own 404 page"
+    );
+}
+
 /// Every listening TCP socket on `port`, as (hex address, hex port) from /proc/net/tcp{,6}.
 fn listeners(port: u16) -> Vec<String> {
     let mut found = Vec::new();

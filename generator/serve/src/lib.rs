@@ -12,13 +12,14 @@ mod reload;
 mod watch;
 
 use crate::http::{Files, Hook, Server};
-use samtykke_site::build::{self, Error};
+use samtykke_site::build::Error;
 use samtykke_site::render::{Options, WidgetBundle};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
+use tiny_http::ResponseBox;
 
 pub use reload::EVENTS_PATH;
 
@@ -55,6 +56,7 @@ pub struct Serve {
     _watcher: watch::Watcher,
     state: Arc<reload::State>,
     server: Server,
+    prefix: Arc<RwLock<String>>,
 }
 
 impl Serve {
@@ -80,23 +82,27 @@ impl Serve {
         }
         let files: Files = Arc::new(RwLock::new(BTreeMap::new()));
         let state = Arc::new(reload::State::new());
+        let prefix = Arc::new(RwLock::new(String::new()));
         let hook: Hook = {
             let state = Arc::clone(&state);
             let files = Arc::clone(&files);
+            let prefix = Arc::clone(&prefix);
             Arc::new(move |request: &crate::http::Request| {
                 reload::answer(&state, request.url())
+                    .or_else(|| to_prefix(&prefix, request.url()))
                     .or_else(|| overlay::answer(&state, &files, request.url()))
             })
         };
         let server = Server::start(Arc::clone(&files), port, Some(hook))?;
         let builder = Builder {
             root: root.to_path_buf(),
+            server_url: server.url(),
             options: Options {
-                base_url: Some(server.url()),
                 widget,
                 ..Options::default()
             },
             files,
+            prefix: Arc::clone(&prefix),
             state: Arc::clone(&state),
         };
         let first = builder.build();
@@ -109,6 +115,7 @@ impl Serve {
             _watcher: watcher,
             state,
             server,
+            prefix,
         })
     }
 
@@ -119,6 +126,12 @@ impl Serve {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub fn url(&self) -> String {
         self.server.url()
+    }
+
+    /// The site's home: [`Serve::url`] below the path of the site's `base_url`, with a `/`.
+    pub fn site_url(&self) -> String {
+        let prefix = self.prefix.read().map(|p| p.clone()).unwrap_or_default();
+        format!("{}{prefix}/", self.server.url())
     }
 
     /// The number of the last build, as the pages' live-reload script knows it.
@@ -136,9 +149,44 @@ impl Drop for Serve {
 
 struct Builder {
     root: PathBuf,
+    /// `http://127.0.0.1:PORT`: the pages are built for it, below the path of the site's own
+    /// `base_url`, so a site published below a path is previewed as it will be published.
+    server_url: String,
     options: Options,
     files: Files,
+    /// The path of the last good build's `base_url` (`/samtykke`, or `""`).
+    prefix: Arc<RwLock<String>>,
     state: Arc<reload::State>,
+}
+
+/// Below a path, the host's root has no page of the site: `/` leads to the site's home.
+fn to_prefix(prefix: &RwLock<String>, url: &str) -> Option<ResponseBox> {
+    let prefix = prefix.read().ok()?;
+    if prefix.is_empty() || crate::http::request_path(url) != "/" {
+        return None;
+    }
+    let mut redirect = tiny_http::Response::empty(tiny_http::StatusCode(302));
+    let location = tiny_http::Header::from_bytes("Location", format!("{prefix}/")).ok()?;
+    redirect.add_header(location);
+    Some(redirect.boxed())
+}
+
+/// `files` moved below `prefix` (`samtykke/kontakt/index.html`). The 404 page stays at the
+/// root as well, since every miss outside the prefix is answered with it.
+fn below(prefix: &str, files: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
+    let dir = prefix.trim_start_matches('/');
+    if dir.is_empty() {
+        return files;
+    }
+    let not_found = files.get("404.html").cloned();
+    let mut moved: BTreeMap<String, Vec<u8>> = files
+        .into_iter()
+        .map(|(path, bytes)| (format!("{dir}/{path}"), bytes))
+        .collect();
+    if let Some(page) = not_found {
+        moved.insert("404.html".to_owned(), page);
+    }
+    moved
 }
 
 impl Builder {
@@ -147,15 +195,14 @@ impl Builder {
     fn build(&self) -> Outcome {
         let started = Instant::now();
         let generation = self.state.next_generation();
-        let options = Options {
-            extra_module: Some(reload::client_script(generation)),
-            ..self.options.clone()
-        };
-        match build::render_site(&self.root, &options) {
-            Ok((_, rendered)) => {
+        match self.render(generation) {
+            Ok((prefix, rendered)) => {
                 let pages = rendered.pages;
                 if let Ok(mut files) = self.files.write() {
-                    *files = rendered.files;
+                    *files = below(&prefix, rendered.files);
+                }
+                if let Ok(mut current) = self.prefix.write() {
+                    *current = prefix;
                 }
                 self.state.publish(generation, None);
                 Outcome::Built {
@@ -174,6 +221,21 @@ impl Builder {
                 }
             }
         }
+    }
+}
+
+impl Builder {
+    /// The site rendered for this server, below its `base_url`'s path, and that path.
+    fn render(&self, generation: u64) -> Result<(String, samtykke_site::render::Rendered), Error> {
+        let site = samtykke_site::model::load(&self.root)?;
+        let prefix = samtykke_site::render::prefix::of_text(site.config.base_url.get_ref());
+        let options = Options {
+            base_url: Some(format!("{}{prefix}/", self.server_url)),
+            extra_module: Some(reload::client_script(generation)),
+            ..self.options.clone()
+        };
+        let rendered = samtykke_site::render::render(&site, &options)?;
+        Ok((prefix, rendered))
     }
 }
 

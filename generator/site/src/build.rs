@@ -45,6 +45,19 @@ pub fn read_widget(dir: &Path) -> Result<WidgetBundle, Error> {
     })
 }
 
+/// A file of the output tree that is about to be replaced, for its compressed siblings: only a
+/// regular file of sane size (a FIFO or a symlink there is not opened). What is read is only
+/// used if it decompresses to the new file's exact bytes (see `compress::precompress`).
+fn earlier_file(out: &Path, path: &str) -> Option<Vec<u8>> {
+    const MAX: u64 = 64 << 20;
+    let path = out.join(path);
+    let meta = std::fs::symlink_metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > MAX {
+        return None;
+    }
+    std::fs::read(&path).ok()
+}
+
 /// The site at `root`, loaded, validated and rendered into memory, with the model it came from.
 pub fn render_site(root: &Path, options: &Options) -> Result<(Site, Rendered), Error> {
     let site = model::load(root)?;
@@ -56,8 +69,8 @@ pub fn render_site(root: &Path, options: &Options) -> Result<(Site, Rendered), E
 pub fn build(root: &Path, out: &Path, options: &Options) -> Result<Summary, Error> {
     let started = Instant::now();
     let (site, mut rendered) = render_site(root, options)?;
-    if site.config.build.precompress {
-        crate::compress::precompress(&mut rendered.files);
+    if options.precompress.unwrap_or(site.config.build.precompress) {
+        crate::compress::precompress(&mut rendered.files, &|path| earlier_file(out, path));
     }
     let written = output::write_atomically(out, &rendered.files)?;
     Ok(Summary {

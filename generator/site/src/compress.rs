@@ -5,7 +5,7 @@
 
 use crate::render::headers::COMPRESSIBLE;
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{Read, Write};
 
 /// Whether a file gets compressed siblings, by its extension.
 pub fn compressible(path: &str) -> bool {
@@ -41,9 +41,19 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().unwrap_or_default()
 }
 
+/// The files of an earlier build, by output path, for [`precompress`] to take siblings from.
+/// `None` when there was no such file (or it could not be read).
+pub type Earlier<'a> = &'a (dyn Fn(&str) -> Option<Vec<u8>> + Sync);
+
 /// Adds `<path>.br` and `<path>.gz` for every compressible file, on all cores. A sibling that
 /// would not be smaller than the file is left out: the servers then send the file itself.
-pub fn precompress(files: &mut BTreeMap<String, Vec<u8>>) {
+///
+/// Compressing is most of a build's time (brotli at its best quality on the WASM alone takes
+/// longer than rendering a small site), and most files are the same as in the last build: a
+/// sibling in `earlier` is kept when it decompresses to exactly the new file, which costs a
+/// fraction of compressing it again. It is checked, never trusted by its name, so a stale or
+/// damaged sibling is made anew.
+pub fn precompress(files: &mut BTreeMap<String, Vec<u8>>, earlier: Earlier) {
     let work: Vec<(&String, &Vec<u8>)> = files.iter().filter(|(p, _)| compressible(p)).collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -56,10 +66,15 @@ pub fn precompress(files: &mut BTreeMap<String, Vec<u8>>) {
                 scope.spawn(move || {
                     let mut out = Vec::new();
                     for (path, bytes) in part {
-                        let best = crate::render::headers::is_fingerprinted(path);
-                        for (suffix, packed) in [("br", brotli(bytes, best)), ("gz", gzip(bytes))] {
+                        for suffix in ["br", "gz"] {
+                            let sibling = format!("{path}.{suffix}");
+                            let packed = earlier(&sibling)
+                                .filter(|old| {
+                                    old.len() < bytes.len() && decodes_to(suffix, old, bytes)
+                                })
+                                .unwrap_or_else(|| compress(suffix, path, bytes));
                             if packed.len() < bytes.len() {
-                                out.push((format!("{path}.{suffix}"), packed));
+                                out.push((sibling, packed));
                             }
                         }
                     }
@@ -73,6 +88,36 @@ pub fn precompress(files: &mut BTreeMap<String, Vec<u8>>) {
             .collect()
     });
     files.extend(made);
+}
+
+fn compress(suffix: &str, path: &str, bytes: &[u8]) -> Vec<u8> {
+    match suffix {
+        "br" => brotli(bytes, crate::render::headers::is_fingerprinted(path)),
+        _ => gzip(bytes),
+    }
+}
+
+/// Whether `packed` (brotli for `br`, gzip for `gz`) decompresses to exactly `expected`. Stops
+/// at the first byte that differs, so a changed page costs little more than reading its start.
+fn decodes_to(suffix: &str, packed: &[u8], expected: &[u8]) -> bool {
+    let mut reader: Box<dyn Read + '_> = match suffix {
+        "br" => Box::new(brotli::Decompressor::new(packed, 4096)),
+        _ => Box::new(flate2::read::GzDecoder::new(packed)),
+    };
+    let mut buf = [0u8; 8192];
+    let mut seen = 0;
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => return seen == expected.len(),
+            Ok(n) => {
+                if expected.get(seen..seen + n) != Some(&buf[..n]) {
+                    return false;
+                }
+                seen += n;
+            }
+            Err(_) => return false,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -89,7 +134,7 @@ mod tests {
             ("a.wasm".to_owned(), vec![0; 4096]),
             ("tiny.txt".to_owned(), b"x".to_vec()),
         ]);
-        precompress(&mut files);
+        precompress(&mut files, &|_| None);
 
         let br = &files["index.html.br"];
         let mut back = Vec::new();
@@ -114,5 +159,53 @@ mod tests {
         ] {
             assert!(!files.contains_key(absent), "{absent}");
         }
+    }
+
+    #[test]
+    fn an_earlier_sibling_is_kept_only_when_it_decompresses_to_the_new_file() {
+        let page = "<p>Personvern og informasjonskapsler</p>\n"
+            .repeat(100)
+            .into_bytes();
+        let mut first = BTreeMap::from([("index.html".to_owned(), page.clone())]);
+        precompress(&mut first, &|_| None);
+
+        // A sibling no compressor here would write: kept, so it was taken, not made again.
+        let foreign = {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(&page).expect("gzip");
+            e.finish().expect("gzip")
+        };
+        assert_ne!(foreign, first["index.html.gz"]);
+        let earlier = {
+            let (br, gz) = (first["index.html.br"].clone(), foreign.clone());
+            move |path: &str| match path {
+                "index.html.br" => Some(br.clone()),
+                "index.html.gz" => Some(gz.clone()),
+                _ => None,
+            }
+        };
+        let mut again = BTreeMap::from([("index.html".to_owned(), page.clone())]);
+        precompress(&mut again, &earlier);
+        assert_eq!(again["index.html.gz"], foreign);
+        assert_eq!(again["index.html.br"], first["index.html.br"]);
+
+        // The page changed by one byte at its end: both siblings are made anew and fit it.
+        let mut changed = page.clone();
+        *changed.last_mut().expect("bytes") = b' ';
+        let mut next = BTreeMap::from([("index.html".to_owned(), changed.clone())]);
+        precompress(&mut next, &earlier);
+        assert_ne!(next["index.html.gz"], foreign);
+        assert!(decodes_to("gz", &next["index.html.gz"], &changed));
+        assert!(decodes_to("br", &next["index.html.br"], &changed));
+
+        // Damaged, truncated, longer or not compressed at all: never kept.
+        let truncated = foreign[..foreign.len() / 2].to_vec();
+        let mut longer = page.clone();
+        longer.push(b'x');
+        assert!(!decodes_to("gz", &truncated, &page));
+        assert!(!decodes_to("gz", &foreign, &longer));
+        assert!(!decodes_to("gz", &foreign, &page[..page.len() - 1]));
+        assert!(!decodes_to("br", &page, &page));
+        assert!(decodes_to("gz", &foreign, &page));
     }
 }

@@ -11,6 +11,7 @@ pub fn run(
     root: &Path,
     out: Option<PathBuf>,
     base_url: Option<String>,
+    no_precompress: bool,
     widget: &WidgetArgs,
 ) -> ExitCode {
     let out = out.unwrap_or_else(|| root.join("dist"));
@@ -21,6 +22,8 @@ pub fn run(
     let options = Options {
         base_url,
         widget,
+        // Only a "no" overrides: without the flag, site.toml decides.
+        precompress: no_precompress.then_some(false),
         ..Options::default()
     };
     match build::build(root, &out, &options) {

@@ -26,8 +26,8 @@ pub fn run(root: &Path, port: u16, widget: &WidgetArgs) -> ExitCode {
     match Serve::start(root, port, widget, report) {
         Ok(serve) => {
             println!(
-                "serving {}/ on 127.0.0.1 only; watching {} and {}; press Ctrl-C to stop",
-                serve.url(),
+                "serving {} on 127.0.0.1 only; watching {} and {}; press Ctrl-C to stop",
+                serve.site_url(),
                 root.join("content").display(),
                 root.join("themes").display()
             );

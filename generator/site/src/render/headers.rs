@@ -47,6 +47,9 @@ pub const PERMISSIONS_POLICY: &str = "accelerometer=(), camera=(), geolocation=(
 pub struct Settings {
     /// `Strict-Transport-Security`; `None` leaves it out.
     pub hsts: Option<String>,
+    /// The path the site is published below (`/samtykke`, or `""` at the root of its host):
+    /// the error page and the exact asset paths are URLs, so they carry it.
+    pub prefix: String,
 }
 
 impl Settings {
@@ -63,7 +66,10 @@ impl Settings {
             }
             value
         });
-        Settings { hsts }
+        Settings {
+            hsts,
+            prefix: super::prefix::of_text(base_url),
+        }
     }
 }
 
@@ -74,6 +80,10 @@ pub struct Model {
     pub security: Vec<(&'static str, String)>,
     /// Exact paths of the fingerprinted assets (`/style.3f2a9c1b0d.css`), for `_headers`.
     pub fingerprinted: Vec<String>,
+    /// The error page's URL path: [`NOT_FOUND_PAGE`] below the site's prefix.
+    pub not_found: String,
+    /// See [`Settings::prefix`].
+    pub prefix: String,
 }
 
 /// Whether an output path is a fingerprinted asset.
@@ -110,11 +120,13 @@ impl Model {
         ]);
         let fingerprinted = paths
             .filter(|p| is_fingerprinted(p))
-            .map(|p| format!("/{p}"))
+            .map(|p| format!("{}/{p}", settings.prefix))
             .collect();
         Model {
             security,
             fingerprinted,
+            not_found: format!("{}{NOT_FOUND_PAGE}", settings.prefix),
+            prefix: settings.prefix.clone(),
         }
     }
 
@@ -127,7 +139,8 @@ impl Model {
             out.push_str(&format!("  {name}: {value}\n"));
         }
         out.push_str(&format!(
-            "\n{NOT_FOUND_PAGE}\n  Cache-Control: {CACHE_HTML}\n"
+            "\n{}\n  Cache-Control: {CACHE_HTML}\n",
+            self.not_found
         ));
         for path in &self.fingerprinted {
             out.push_str(&format!("\n{path}\n  Cache-Control: {CACHE_IMMUTABLE}\n"));
@@ -147,7 +160,7 @@ impl Model {
             "# Written by samtykke build: headers, compression and the error page for Apache 2.4.\n\
              # Needs AllowOverride FileInfo Indexes (or All). Regenerated on every build.\n\n",
         );
-        out.push_str(&format!("ErrorDocument 404 {NOT_FOUND_PAGE}\n"));
+        out.push_str(&format!("ErrorDocument 404 {}\n", self.not_found));
         out.push_str("DirectoryIndex index.html\n\n");
         out.push_str("<IfModule mod_mime.c>\n  RemoveType .br .gz\n  AddEncoding br .br\n  AddEncoding gzip .gz\n");
         for (ext, mime) in COMPRESSIBLE {
@@ -203,12 +216,22 @@ impl Model {
     /// gives it its type and `Content-Encoding`. `add_header` in a location replaces the
     /// server's, so every location repeats the full set.
     pub fn nginx(&self) -> String {
-        let mut out = String::from(
-            "# Written by samtykke build: include inside `server { root <this folder>; … }`.\n\
-             # Regenerated on every build; reload nginx after publishing.\n\n",
-        );
+        let mut out = if self.prefix.is_empty() {
+            String::from(
+                "# Written by samtykke build: include inside `server { root <this folder>; … }`.\n",
+            )
+        } else {
+            // nginx maps a URL to `root` + path, so the folder must sit at the prefix's path.
+            format!(
+                "# Written by samtykke build: the site is published below {prefix}/, so place this folder at\n\
+                 # <root>{prefix} and include this file inside `server {{ root <root>; … }}`.\n",
+                prefix = self.prefix
+            )
+        };
+        out.push_str("# Regenerated on every build; reload nginx after publishing.\n\n");
         out.push_str(&format!(
-            "index index.html;\nerror_page 404 {NOT_FOUND_PAGE};\ncharset utf-8;\ngzip_static on;\ngzip_vary on;\n\n"
+            "index index.html;\nerror_page 404 {};\ncharset utf-8;\ngzip_static on;\ngzip_vary on;\n\n",
+            self.not_found
         ));
         out.push_str(&format!(
             "set $samtykke_cache \"{CACHE_OTHER}\";\nif ($uri ~ \"(\\.html|/)$\") {{\n  set $samtykke_cache \"{CACHE_HTML}\";\n}}\nif ($uri ~ \"{FINGERPRINT_PATTERN}$\") {{\n  set $samtykke_cache \"{CACHE_IMMUTABLE}\";\n}}\n"
@@ -360,6 +383,35 @@ mod tests {
             assert!(text.contains("application/wasm"), "{writer}");
             assert!(text.contains(NOT_FOUND_PAGE), "{writer}");
         }
+    }
+
+    #[test]
+    fn a_site_below_a_path_names_its_error_page_and_assets_below_it() {
+        let m = model(
+            "https://hesbynett.github.io/samtykke/",
+            &HeadersConfig::default(),
+        );
+        assert_eq!(m.not_found, "/samtykke/404.html");
+        let netlify = m.netlify();
+        assert!(netlify.contains("\n/samtykke/404.html\n"), "{netlify}");
+        assert!(
+            netlify.contains("\n/samtykke/style.0123456789.css\n"),
+            "{netlify}"
+        );
+        assert!(!netlify.contains("\n/style."), "{netlify}");
+        assert!(m
+            .apache()
+            .contains("ErrorDocument 404 /samtykke/404.html\n"));
+        let nginx = m.nginx();
+        assert!(
+            nginx.contains("error_page 404 /samtykke/404.html;"),
+            "{nginx}"
+        );
+        assert!(nginx.contains("<root>/samtykke"), "{nginx}");
+        // At the root of a host, nothing changes.
+        let root = model("https://x.no/", &HeadersConfig::default());
+        assert_eq!(root.not_found, NOT_FOUND_PAGE);
+        assert!(root.apache().contains("ErrorDocument 404 /404.html\n"));
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub struct Options {
     pub extra_module: Option<String>,
     /// Extra `connect-src` origins for that script.
     pub extra_connect: Vec<String>,
+    /// For `build` only: overrides `[build] precompress` of site.toml (`--no-precompress`).
+    pub precompress: Option<bool>,
 }
 
 /// The rendered site: output path (relative, `/`-separated) → bytes.
@@ -148,15 +150,9 @@ impl Base {
             Some(url) => url.as_str(),
             None => site.config.base_url.get_ref().as_str(),
         };
-        // site.toml's is validated with the content and `--base-url` by the command line, by
-        // `validate::urls::base_url`. A caller that passes something else still gets output
-        // whose escaping holds (the sitemap's tests do); its path is then taken as no prefix.
-        let prefix = url::Url::parse(text)
-            .map(|url| prefix::of(&url))
-            .unwrap_or_default();
         Base {
             url: text.trim_end_matches('/').to_owned(),
-            prefix,
+            prefix: prefix::of_text(text),
         }
     }
 }

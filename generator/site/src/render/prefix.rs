@@ -12,6 +12,15 @@ pub fn of(base_url: &url::Url) -> String {
     base_url.path().trim_end_matches('/').to_owned()
 }
 
+/// [`of`] for a base URL as written. `site.toml`'s is validated with the content and
+/// `--base-url` by the command line (`validate::urls::base_url`); text that is not a URL has
+/// no prefix, so callers that pass something else still get output whose escaping holds.
+pub fn of_text(base_url: &str) -> String {
+    url::Url::parse(base_url)
+        .map(|url| of(&url))
+        .unwrap_or_default()
+}
+
 /// `html` with every root-relative URL (`/x`, but not `//host/x`) in a URL attribute moved
 /// below `prefix`. Script and style elements are left as they are: their text is not markup,
 /// and the CSP hashes the inline scripts' exact text.
