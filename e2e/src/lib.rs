@@ -194,17 +194,21 @@ impl Harness {
         format!("{}{path}", self.base_url())
     }
 
-    /// The site's page paths, from its sitemap.
+    /// The site's page paths, from its sitemap: the path of every `<url><loc>`.
     pub fn page_paths(&self) -> Vec<String> {
         let files = self.files.read().expect("files lock");
-        let sitemap =
-            String::from_utf8_lossy(files.get("sitemap.xml").expect("sitemap")).into_owned();
-        sitemap
-            .split("<loc>")
-            .skip(1)
-            .filter_map(|s| s.split("</loc>").next())
-            .filter_map(|loc| loc.find("://").map(|i| &loc[i + 3..]))
-            .filter_map(|rest| rest.find('/').map(|i| rest[i..].to_owned()))
+        let sitemap = std::str::from_utf8(files.get("sitemap.xml").expect("sitemap"))
+            .expect("sitemap.xml is UTF-8");
+        let doc = roxmltree::Document::parse(sitemap).expect("sitemap.xml is XML");
+        doc.descendants()
+            .filter(|n| n.has_tag_name("loc") && n.parent().is_some_and(|p| p.has_tag_name("url")))
+            .map(|loc| {
+                let text = loc.text().unwrap_or_default().trim();
+                url::Url::parse(text)
+                    .unwrap_or_else(|e| panic!("sitemap <loc> {text:?}: {e}"))
+                    .path()
+                    .to_owned()
+            })
             .collect()
     }
 
