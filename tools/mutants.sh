@@ -16,8 +16,8 @@
 # PROPTEST_CASES (cases per property test in each mutant's run, default 32 rather than proptest's 256: a
 # mutant is usually caught by the first few cases, and the regular suite runs them all).
 #
-# It runs in a copy of the tree (cargo-mutants' default), with a copy of target/ so the
-# dependencies are not built again; the checkout itself is never modified.
+# It runs in a copy of the tree (cargo-mutants' default) with its own target/ (a copy of the
+# workspace target/ would need as much disk again); the checkout itself is never modified.
 # Exit status: 0 when no group has a missed mutant or a timeout, 2 otherwise, 1 on error.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
@@ -36,18 +36,18 @@ OUT=${MUTANTS_OUT:-$REPO/target/mutants}
 # ---- what is mutated, and which tests judge it ----------------------------------------------
 # group | package | files (space-separated) | cargo test arguments (the tests that cover them)
 GROUPS_TABLE=(
-  "widget_record|samtykke-widget|widget/src/record.rs|--lib"
-  "widget_validity|samtykke-widget|widget/src/validity.rs|--lib"
-  "widget_grant|samtykke-widget|widget/src/grant.rs|--lib"
-  "widget_purge|samtykke-widget|widget/src/purge.rs|--lib"
-  "widget_pattern|samtykke-widget|widget/src/pattern.rs|--lib"
-  "widget_config|samtykke-widget|widget/src/config.rs|--lib"
-  "widget_json|samtykke-widget|widget/src/json.rs|--lib"
-  "gen_revision|samtykke|generator/src/widget_config.rs|--lib"
-  "gen_csp|samtykke|generator/src/render/csp.rs|--lib --test output --test serve"
-  "gen_output|samtykke|generator/src/output.rs|--lib --test output --test cli"
-  "gen_validate|samtykke|generator/src/validate.rs|--lib --test validation"
-  "gen_markdown|samtykke|generator/src/markdown.rs|--lib --test validation"
+  "widget_record|samtykke-contract|widget/contract/src/record.rs|--lib"
+  "widget_validity|samtykke-contract|widget/contract/src/validity.rs|--lib"
+  "widget_grant|samtykke-contract|widget/contract/src/grant.rs|--lib"
+  "widget_purge|samtykke-contract|widget/contract/src/purge.rs|--lib"
+  "widget_pattern|samtykke-contract|widget/contract/src/pattern.rs|--lib"
+  "widget_config|samtykke-contract|widget/contract/src/config.rs|--lib"
+  "widget_json|samtykke-contract|widget/contract/src/json.rs|--lib"
+  "gen_revision|samtykke-site|generator/site/src/widget_config.rs|--lib"
+  "gen_csp|samtykke-site|generator/site/src/render/csp.rs|--lib"
+  "gen_output|samtykke-site|generator/site/src/output.rs|--lib"
+  "gen_validate|samtykke-site|generator/site/src/validate.rs generator/site/src/validate/urls.rs generator/site/src/validate/gated.rs|--lib"
+  "gen_markdown|samtykke-site|generator/site/src/markdown.rs|--lib"
 )
 
 # ---- equivalent mutants: no test can tell them apart from the real code ---------------------
@@ -134,7 +134,7 @@ for row in "${GROUPS_TABLE[@]}"; do
   started=$SECONDS
   log "$group: cargo mutants -p $package on $files (tests: cargo test $test_args)"
   set +e
-  "$MUTANTS_BIN" mutants "${common[@]}" --jobs "$JOBS" --copy-target=true \
+  "$MUTANTS_BIN" mutants "${common[@]}" --jobs "$JOBS" --copy-target=false \
     --minimum-test-timeout 90 --output "$OUT/$group" --no-shuffle -- "${test_words[@]}"
   rc=$?
   set -e
