@@ -3,10 +3,11 @@
 //! console errors. The protocol's events arrive on the connection's reader thread.
 
 use crate::model::{
-    clip, ConsoleError, Cookie, CookieWrite, CspViolation, Observed, Phase, Request,
+    clip, ConsoleError, Cookie, CookieWrite, CspViolation, HeaderCookie, Observed, Phase, Request,
 };
 use crate::wire::{Handler, HandlerFn, Wire};
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,9 @@ struct Log {
     last_request: Option<Instant>,
     loads: u64,
     children: Vec<String>,
+    /// The URL of each request, by its id, for the `Set-Cookie` headers that arrive apart
+    /// from it.
+    urls: std::collections::HashMap<String, String>,
 }
 
 /// The page calls this binding with each `securitypolicyviolation`.
@@ -42,10 +46,21 @@ pub const OBSERVER: &str = "(() => { \
         const stored = real.get.call(this).split('; ').some((c) => c.split('=')[0] === name); \
         if (name && !deletion && stored) __samtykkeAuditCookie(name); } catch {} } }); })()";
 
+/// Which requests a tab lets through, and the audit-wide count of bytes received.
+#[derive(Debug, Clone, Default)]
+pub struct Network {
+    /// A live site (`audit https://…`): every request goes on as it would for a visitor, and
+    /// is recorded. Otherwise only loopback requests go on and any other is refused.
+    pub allow_all: bool,
+    /// Bytes every tab of the audit has received so far (`--max-mb` bounds it).
+    pub bytes: Arc<AtomicU64>,
+}
+
 /// The log of one tab, shared with its event handler.
 pub struct Recorder {
     /// `http://127.0.0.1:PORT`: requests elsewhere are the ones the audit reports.
     own_origin: String,
+    network: Network,
     log: Mutex<Log>,
     loaded: Condvar,
     /// The handler of the tab's sessions, for the frames and workers that attach later.
@@ -55,6 +70,11 @@ pub struct Recorder {
 /// Every request pauses until the audit lets it go on or refuses it.
 pub fn fetch_patterns() -> Value {
     json!({ "patterns": [{ "urlPattern": "*", "requestStage": "Request" }] })
+}
+
+/// Response headers (for `Set-Cookie`, HttpOnly included) and byte counts.
+pub fn network_params() -> Value {
+    json!({ "maxTotalBufferSize": 0, "maxResourceBufferSize": 0 })
 }
 
 /// Out-of-process frames and workers attach paused, so their requests are seen from the start.
@@ -67,9 +87,10 @@ pub fn text_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
 }
 
 impl Recorder {
-    pub fn new(own_origin: &str) -> Arc<Recorder> {
+    pub fn new(own_origin: &str, network: Network) -> Arc<Recorder> {
         Arc::new(Recorder {
             own_origin: own_origin.to_owned(),
+            network,
             log: Mutex::new(Log::default()),
             loaded: Condvar::new(),
             handler: OnceLock::new(),
@@ -144,6 +165,7 @@ impl Recorder {
                 }
                 self.lock().children.push(child.to_owned());
                 wire.send(Some(child), "Fetch.enable", fetch_patterns());
+                wire.send(Some(child), "Network.enable", network_params());
                 wire.send(Some(child), "Target.setAutoAttach", auto_attach());
                 wire.send(Some(child), "Runtime.runIfWaitingForDebugger", json!({}));
             }
@@ -151,7 +173,8 @@ impl Recorder {
                 let id = params.get("requestId").cloned().unwrap_or(Value::Null);
                 let url = text_at(params, "/request/url").unwrap_or("");
                 let origin = origin_of(url);
-                let allowed = origin.as_deref().is_none_or(is_loopback_origin);
+                let allowed =
+                    self.network.allow_all || origin.as_deref().is_none_or(is_loopback_origin);
                 if allowed {
                     wire.send(
                         Some(session),
@@ -182,6 +205,31 @@ impl Recorder {
                         log.observed.requests.push(request);
                     }
                 }
+            }
+            "Network.responseReceivedExtraInfo" => self.on_response_headers(params),
+            "Network.requestWillBeSent" => {
+                if let (Some(id), Some(url)) = (
+                    text_at(params, "/requestId"),
+                    text_at(params, "/request/url"),
+                ) {
+                    let mut log = self.lock();
+                    if log.urls.len() < 10_000 {
+                        log.urls.insert(id.to_owned(), clip(url));
+                    }
+                }
+            }
+            "Network.loadingFinished" => {
+                let bytes = params
+                    .get("encodedDataLength")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(0.0);
+                // Whole bytes; a negative or absurd figure from the browser counts as none.
+                let bytes = if bytes.is_finite() && bytes > 0.0 {
+                    bytes as u64
+                } else {
+                    0
+                };
+                self.network.bytes.fetch_add(bytes, Ordering::Relaxed);
             }
             "Page.loadEventFired" => {
                 self.lock().loads += 1;
@@ -224,6 +272,52 @@ impl Recorder {
         }
     }
 
+    /// `Set-Cookie` headers of a response, as the browser received them (HttpOnly included);
+    /// cookies the browser refused to store are left out.
+    fn on_response_headers(&self, params: &Value) {
+        let Some(headers) = params.get("headers").and_then(Value::as_object) else {
+            return;
+        };
+        let blocked: Vec<&str> = params
+            .get("blockedCookies")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter_map(|b| text_at(b, "/cookieLine"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let lines = headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .filter_map(|(_, v)| v.as_str())
+            .flat_map(|v| v.split('\n'));
+        let mut log = self.lock();
+        let url = text_at(params, "/requestId")
+            .and_then(|id| log.urls.get(id))
+            .cloned()
+            .unwrap_or_default();
+        for line in lines {
+            if blocked.contains(&line) {
+                continue;
+            }
+            let Some((name, http_only)) = parse_set_cookie(line) else {
+                continue;
+            };
+            let cookie = HeaderCookie {
+                name: clip(&name),
+                url: url.clone(),
+                http_only,
+                phase: log.phase,
+            };
+            if !log.observed.header_cookies.contains(&cookie)
+                && log.observed.header_cookies.len() < 200
+            {
+                log.observed.header_cookies.push(cookie);
+            }
+        }
+    }
+
     /// Everything recorded, without the console noise the audit caused itself.
     pub fn take(&self) -> Observed {
         let mut log = self.lock();
@@ -235,18 +329,50 @@ impl Recorder {
 }
 
 impl Cookie {
-    /// A cookie of `Storage.getCookies`.
-    pub fn from_cdp(value: &Value) -> Option<Cookie> {
+    /// A cookie of `Storage.getCookies`, its lifetime counted from `now` (Unix seconds).
+    pub fn from_cdp(value: &Value, now: f64) -> Option<Cookie> {
         let text = |key: &str| value.get(key).and_then(Value::as_str).map(clip);
         let flag = |key: &str| value.get(key).and_then(Value::as_bool).unwrap_or(false);
+        let session = flag("session");
+        let expires = value.get("expires").and_then(Value::as_f64);
+        let lifetime = expires
+            .filter(|e| !session && e.is_finite() && *e > 0.0)
+            .map(|e| (e - now).round().clamp(0.0, 1e12) as i64);
         Some(Cookie {
             name: text("name")?,
             domain: text("domain").unwrap_or_default(),
             path: text("path").unwrap_or_default(),
             http_only: flag("httpOnly"),
-            session: flag("session"),
+            session,
+            lifetime,
         })
     }
+}
+
+/// The name of the cookie a `Set-Cookie` line sets, and whether it is HttpOnly; `None` for a
+/// line that deletes it (`Max-Age=0` or less, or an `Expires` in 1970) or names nothing.
+pub fn parse_set_cookie(line: &str) -> Option<(String, bool)> {
+    let mut parts = line.split(';');
+    let pair = parts.next()?;
+    let name = pair.split('=').next()?.trim();
+    if name.is_empty() || !pair.contains('=') {
+        return None;
+    }
+    let mut http_only = false;
+    for attribute in parts {
+        let (key, value) = attribute
+            .split_once('=')
+            .map_or((attribute.trim(), ""), |(k, v)| (k.trim(), v.trim()));
+        if key.eq_ignore_ascii_case("httponly") {
+            http_only = true;
+        } else if key.eq_ignore_ascii_case("max-age") && value.parse::<i64>().is_ok_and(|s| s <= 0)
+        {
+            return None;
+        } else if key.eq_ignore_ascii_case("expires") && value.contains("1970") {
+            return None;
+        }
+    }
+    Some((name.to_owned(), http_only))
 }
 
 /// Errors of the page: `console.error`, uncaught exceptions, and the browser's own error
@@ -364,6 +490,38 @@ mod tests {
         assert!(!is_loopback_origin("http://127.0.0.1.example.com"));
         assert!(!is_loopback_origin("http://10.0.0.1"));
         assert_eq!(host_of("http://[::1]:9"), "::1");
+    }
+
+    #[test]
+    fn set_cookie_lines() {
+        assert_eq!(
+            parse_set_cookie("sid=abc; Path=/; HttpOnly; SameSite=Lax"),
+            Some(("sid".into(), true))
+        );
+        assert_eq!(
+            parse_set_cookie(" lang = nb ; Max-Age=31536000"),
+            Some(("lang".into(), false))
+        );
+        assert_eq!(parse_set_cookie("sid=; Max-Age=0"), None);
+        assert_eq!(
+            parse_set_cookie("sid=; Expires=Thu, 01 Jan 1970 00:00:00 GMT"),
+            None
+        );
+        assert_eq!(parse_set_cookie("novalue; Path=/"), None);
+        assert_eq!(parse_set_cookie("=x"), None);
+    }
+
+    #[test]
+    fn cookie_lifetimes_from_the_browser() {
+        let persistent = json!({ "name": "_ga", "domain": ".x.no", "path": "/", "expires": 1000.0 + 86400.0, "session": false });
+        assert_eq!(
+            Cookie::from_cdp(&persistent, 1000.0).and_then(|c| c.lifetime),
+            Some(86400)
+        );
+        let session = json!({ "name": "sid", "expires": -1, "session": true, "httpOnly": true });
+        let c = Cookie::from_cdp(&session, 1000.0).expect("a cookie");
+        assert_eq!((c.lifetime, c.http_only, c.session), (None, true, true));
+        assert!(Cookie::from_cdp(&json!({ "expires": 5 }), 0.0).is_none());
     }
 
     #[test]
