@@ -446,14 +446,17 @@ mod tests {
             CookieWrite {
                 name: "__utma".into(),
                 phase: Phase::NoChoice,
+                lifetime: None,
             },
             CookieWrite {
                 name: "__utmb".into(),
                 phase: Phase::Accepted,
+                lifetime: None,
             },
             CookieWrite {
                 name: "visitor_id".into(),
                 phase: Phase::Accepted,
+                lifetime: None,
             },
         ];
         let found = classify(&fresh, &config(), &BTreeMap::new());

@@ -245,7 +245,7 @@ impl Inventory {
             if contradicts(declared, seen) && !named.contains(&s.name.as_str()) {
                 named.push(&s.name);
                 out.push(format!(
-                    "cookie `{}` is declared to live «{text}» in {}, but {} it was set to live {} (from Expires/Max-Age)",
+                    "cookie `{}` is declared to live «{text}» in {}, but on {} it was set to live {} (from Expires/Max-Age)",
                     s.name,
                     self.source,
                     s.page,

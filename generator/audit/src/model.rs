@@ -191,6 +191,8 @@ pub struct Cookie {
 pub struct CookieWrite {
     pub name: String,
     pub phase: Phase,
+    /// As the script stated it (`max-age`, `expires`), if it could be read.
+    pub lifetime: Option<Lifetime>,
 }
 
 /// A cookie a `Set-Cookie` response header set (HttpOnly ones too), and on what.
@@ -201,6 +203,8 @@ pub struct HeaderCookie {
     pub url: String,
     pub http_only: bool,
     pub phase: Phase,
+    /// As the header stated it, before any cap the browser applies.
+    pub lifetime: Lifetime,
 }
 
 /// Everything a tab saw besides its snapshots.

@@ -3,7 +3,8 @@
 //! console errors. The protocol's events arrive on the connection's reader thread.
 
 use crate::model::{
-    clip, ConsoleError, Cookie, CookieWrite, CspViolation, HeaderCookie, Observed, Phase, Request,
+    clip, ConsoleError, Cookie, CookieWrite, CspViolation, HeaderCookie, Lifetime, Observed, Phase,
+    Request,
 };
 use crate::wire::{Handler, HandlerFn, Wire};
 use serde_json::{json, Value};
@@ -44,7 +45,8 @@ pub const OBSERVER: &str = "(() => { \
       try { const text = String(value), name = text.split(';')[0].split('=')[0].trim(); \
         const deletion = /;\\s*max-age\\s*=\\s*(0|-)/i.test(text) || /;\\s*expires\\s*=[^;]*1970/i.test(text); \
         const stored = real.get.call(this).split('; ').some((c) => c.split('=')[0] === name); \
-        if (name && !deletion && stored) __samtykkeAuditCookie(name); } catch {} } }); })()";
+        const semi = text.indexOf(';'); \
+        if (name && !deletion && stored) __samtykkeAuditCookie(name + '=' + (semi < 0 ? '' : text.slice(semi))); } catch {} } }); })()";
 
 /// Which requests a tab lets through, and the audit-wide count of bytes received.
 #[derive(Debug, Clone, Default)]
@@ -249,11 +251,25 @@ impl Recorder {
                 }
             }
             "Runtime.bindingCalled" if text_at(params, "/name") == Some(COOKIE_BINDING) => {
-                let name = clip(text_at(params, "/payload").unwrap_or(""));
+                // `name=; attributes`: what the script stored, without the value.
+                let payload = text_at(params, "/payload").unwrap_or("");
+                let set = parse_set_cookie(payload, unix_now());
+                let name = set.as_ref().map_or_else(
+                    || {
+                        payload
+                            .split(['=', ';'])
+                            .next()
+                            .unwrap_or("")
+                            .trim()
+                            .to_owned()
+                    },
+                    |s| s.name.clone(),
+                );
                 let mut log = self.lock();
                 let write = CookieWrite {
-                    name,
+                    name: clip(&name),
                     phase: log.phase,
+                    lifetime: set.map(|s| s.lifetime),
                 };
                 if !log.observed.cookie_writes.contains(&write)
                     && log.observed.cookie_writes.len() < 200
@@ -301,14 +317,15 @@ impl Recorder {
             if blocked.contains(&line) {
                 continue;
             }
-            let Some((name, http_only)) = parse_set_cookie(line) else {
+            let Some(set) = parse_set_cookie(line, unix_now()) else {
                 continue;
             };
             let cookie = HeaderCookie {
-                name: clip(&name),
+                name: clip(&set.name),
                 url: url.clone(),
-                http_only,
+                http_only: set.http_only,
                 phase: log.phase,
+                lifetime: set.lifetime,
             };
             if !log.observed.header_cookies.contains(&cookie)
                 && log.observed.header_cookies.len() < 200
@@ -349,9 +366,19 @@ impl Cookie {
     }
 }
 
-/// The name of the cookie a `Set-Cookie` line sets, and whether it is HttpOnly; `None` for a
-/// line that deletes it (`Max-Age=0` or less, or an `Expires` in 1970) or names nothing.
-pub fn parse_set_cookie(line: &str) -> Option<(String, bool)> {
+/// What one `Set-Cookie` line (or a script's `document.cookie = …`) sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetCookie {
+    pub name: String,
+    pub http_only: bool,
+    /// As stated by `Max-Age` (which wins) or `Expires`, before any cap the browser applies
+    /// (Chromium keeps a cookie 400 days at most).
+    pub lifetime: Lifetime,
+}
+
+/// The cookie a `Set-Cookie` line sets, at `now` (Unix seconds); `None` for a line that
+/// deletes it (`Max-Age=0` or less, an `Expires` in the past) or names nothing.
+pub fn parse_set_cookie(line: &str, now: f64) -> Option<SetCookie> {
     let mut parts = line.split(';');
     let pair = parts.next()?;
     let name = pair.split('=').next()?.trim();
@@ -359,20 +386,76 @@ pub fn parse_set_cookie(line: &str) -> Option<(String, bool)> {
         return None;
     }
     let mut http_only = false;
+    let (mut max_age, mut expires) = (None, None);
     for attribute in parts {
         let (key, value) = attribute
             .split_once('=')
             .map_or((attribute.trim(), ""), |(k, v)| (k.trim(), v.trim()));
         if key.eq_ignore_ascii_case("httponly") {
             http_only = true;
-        } else if key.eq_ignore_ascii_case("max-age") && value.parse::<i64>().is_ok_and(|s| s <= 0)
-        {
-            return None;
-        } else if key.eq_ignore_ascii_case("expires") && value.contains("1970") {
-            return None;
+        } else if key.eq_ignore_ascii_case("max-age") {
+            max_age = value.parse::<i64>().ok();
+        } else if key.eq_ignore_ascii_case("expires") {
+            expires = http_date(value);
         }
     }
-    Some((name.to_owned(), http_only))
+    let seconds = max_age.or_else(|| expires.map(|e| e - now.round() as i64));
+    let lifetime = match seconds {
+        Some(s) if s <= 0 => return None,
+        Some(s) => Lifetime::Seconds(s),
+        None => Lifetime::Session,
+    };
+    Some(SetCookie {
+        name: name.to_owned(),
+        http_only,
+        lifetime,
+    })
+}
+
+/// Seconds since 1970, now.
+pub fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// Unix seconds of an HTTP or cookie date: `Wed, 21 Oct 2026 07:28:00 GMT`,
+/// `Wed, 21-Oct-2026 07:28:00 GMT`.
+pub fn http_date(text: &str) -> Option<i64> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let (mut day, mut month, mut year, mut time) = (None, None, None, None);
+    for token in text.split([' ', '-', ',']).filter(|t| !t.is_empty()) {
+        let lower = token.to_ascii_lowercase();
+        if token.contains(':') {
+            let hms: Vec<i64> = token.split(':').filter_map(|p| p.parse().ok()).collect();
+            if let [h, m, s] = hms[..] {
+                time = Some(h * 3600 + m * 60 + s);
+            }
+        } else if let Some(i) = MONTHS.iter().position(|m| lower.starts_with(m)) {
+            month = Some(i as i64 + 1);
+        } else if let Ok(n) = token.parse::<i64>() {
+            if token.len() == 4 {
+                year = Some(n);
+            } else if day.is_none() {
+                day = Some(n);
+            }
+        }
+    }
+    let (d, m, y) = (day?, month?, year?);
+    if !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from 1970-01-01 to y-m-d (Howard Hinnant's days_from_civil).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + time.unwrap_or(0))
 }
 
 /// Errors of the page: `console.error`, uncaught exceptions, and the browser's own error
@@ -494,21 +577,56 @@ mod tests {
 
     #[test]
     fn set_cookie_lines() {
+        let now = 1_800_000_000.0;
+        let set =
+            |line: &str| parse_set_cookie(line, now).map(|s| (s.name, s.http_only, s.lifetime));
         assert_eq!(
-            parse_set_cookie("sid=abc; Path=/; HttpOnly; SameSite=Lax"),
-            Some(("sid".into(), true))
+            set("sid=abc; Path=/; HttpOnly; SameSite=Lax"),
+            Some(("sid".into(), true, Lifetime::Session))
         );
         assert_eq!(
-            parse_set_cookie(" lang = nb ; Max-Age=31536000"),
-            Some(("lang".into(), false))
+            set(" lang = nb ; Max-Age=63072000"),
+            Some(("lang".into(), false, Lifetime::Seconds(63_072_000)))
         );
-        assert_eq!(parse_set_cookie("sid=; Max-Age=0"), None);
+        // Max-Age wins over Expires; Expires counts from now.
         assert_eq!(
-            parse_set_cookie("sid=; Expires=Thu, 01 Jan 1970 00:00:00 GMT"),
-            None
+            set("a=1; Expires=Thu, 01 Jan 2037 00:00:00 GMT; Max-Age=60").map(|s| s.2),
+            Some(Lifetime::Seconds(60))
         );
-        assert_eq!(parse_set_cookie("novalue; Path=/"), None);
-        assert_eq!(parse_set_cookie("=x"), None);
+        // 1_800_000_000 is 2027-01-15 08:00:00 UTC: a day later.
+        assert_eq!(
+            set("a=1; expires=Sat, 16-Jan-2027 08:00:00 GMT").map(|s| s.2),
+            Some(Lifetime::Seconds(86_400))
+        );
+        assert_eq!(set("a=1; expires=Fri, 15-Jan-2027 07:00:00 GMT"), None);
+        assert_eq!(set("sid=; Max-Age=0"), None);
+        assert_eq!(set("sid=; Expires=Thu, 01 Jan 1970 00:00:00 GMT"), None);
+        assert_eq!(set("novalue; Path=/"), None);
+        assert_eq!(set("=x"), None);
+        // As the page's wrapper reports a script's cookie: the value left out.
+        assert_eq!(
+            set("_ga=; path=/; max-age=63072000").map(|s| s.2),
+            Some(Lifetime::Seconds(63_072_000))
+        );
+    }
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(
+            http_date("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(1_445_412_480)
+        );
+        assert_eq!(
+            http_date("Wed, 21-Oct-2015 07:28:00 GMT"),
+            Some(1_445_412_480)
+        );
+        assert_eq!(
+            http_date("Sat, 29 Feb 2020 12:00:00 GMT"),
+            Some(1_582_977_600)
+        );
+        assert_eq!(http_date("nonsense"), None);
+        assert_eq!(http_date("Wed, 99 Oct 2015 07:28:00 GMT"), None);
     }
 
     #[test]

@@ -59,6 +59,21 @@ pub fn collect(
                 "in the cookie jar".to_owned()
             }
         };
+        // What the header or script said, before the browser's cap (400 days in Chromium).
+        let stated = |name: &str| -> Option<Lifetime> {
+            run.observed
+                .header_cookies
+                .iter()
+                .find(|h| h.name == name)
+                .map(|h| h.lifetime)
+                .or_else(|| {
+                    run.observed
+                        .cookie_writes
+                        .iter()
+                        .find(|w| w.name == name)
+                        .and_then(|w| w.lifetime)
+                })
+        };
         for snapshot in &run.snapshots {
             for c in &snapshot.cookies {
                 add(Sighting {
@@ -69,7 +84,10 @@ pub fn collect(
                     how: how_cookie(&c.name),
                     domain: c.domain.clone(),
                     http_only: c.http_only,
-                    lifetime: Some(c.lifetime.map_or(Lifetime::Session, Lifetime::Seconds)),
+                    lifetime: Some(
+                        stated(&c.name)
+                            .unwrap_or(c.lifetime.map_or(Lifetime::Session, Lifetime::Seconds)),
+                    ),
                     declared: config.category_of(&c.name).is_some(),
                 });
             }
@@ -110,7 +128,7 @@ pub fn collect(
                 how: format!("Set-Cookie header on {}", h.url),
                 domain: host_of(&h.url),
                 http_only: h.http_only,
-                lifetime: None,
+                lifetime: Some(h.lifetime),
                 declared: config.category_of(&h.name).is_some(),
             });
         }
@@ -123,7 +141,7 @@ pub fn collect(
                 how: "document.cookie (a script)".to_owned(),
                 domain: host_of(site_origin),
                 http_only: false,
-                lifetime: None,
+                lifetime: w.lifetime,
                 declared: config.category_of(&w.name).is_some(),
             });
         }
@@ -217,15 +235,18 @@ mod tests {
                     url: "http://www.x.test/".into(),
                     http_only: true,
                     phase: Phase::NoChoice,
+                    lifetime: Lifetime::Session,
                 }],
                 cookie_writes: vec![
                     CookieWrite {
                         name: "_ga".into(),
                         phase: Phase::Accepted,
+                        lifetime: None,
                     },
                     CookieWrite {
                         name: "flash".into(),
                         phase: Phase::NoChoice,
+                        lifetime: None,
                     },
                 ],
                 requests: vec![Request {

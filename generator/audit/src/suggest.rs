@@ -7,7 +7,7 @@
 
 use crate::cookiedb::{self, Known};
 use crate::inventory::{lifetime_text, Inventory};
-use crate::model::{phase_text, Lifetime, Sighting, SightingKind};
+use crate::model::{Lifetime, Phase, Sighting, SightingKind};
 use std::fmt::Write as _;
 
 /// The suggestions for `sightings` (undeclared cookies and keys; the rest are skipped), for a
@@ -106,7 +106,7 @@ pub fn suggest(sightings: &[Sighting], inventory: &Inventory, site_host: &str) -
              # tjenesten som laster dem, med `script` og `category`, eller fjern dem fra siden.",
             h.name,
             h.page,
-            phase_text(h.phase),
+            phase_nb(h.phase),
             h.how
         );
     }
@@ -166,7 +166,7 @@ impl Plan<'_> {
             s.kind.label(),
             s.name,
             s.page,
-            phase_text(s.phase)
+            phase_nb(s.phase)
         );
         match known {
             Some(k) => {
@@ -319,6 +319,16 @@ impl Plan<'_> {
             self.services.push((chosen.clone(), service));
         }
         chosen
+    }
+}
+
+/// When it was seen, in the editor's words.
+fn phase_nb(phase: Phase) -> &'static str {
+    match phase {
+        Phase::NoChoice => "før noe valg",
+        Phase::Rejected => "etter «Avvis alle»",
+        Phase::Accepted => "etter «Godta alle»",
+        Phase::Withdrawn => "etter at samtykket ble trukket tilbake",
     }
 }
 
