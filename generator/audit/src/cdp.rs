@@ -144,7 +144,9 @@ impl Page {
         self.timing
     }
 
-    /// Waits for the load event after `before` loads, then for a quiet network.
+    /// Waits for the load event after `before` loads. Not for a quiet network: every state
+    /// first waits for the widget to start and then settles (`settle`), which covers what the
+    /// page requests after its load event; settling here too only doubled the wait.
     fn wait_loaded(&self, before: u64, what: &str) -> Result<()> {
         if !self.recorder.wait_load(before, self.timing.page_timeout) {
             return Err(CdpError(format!(
@@ -152,11 +154,10 @@ impl Page {
                 self.timing.page_timeout.as_secs_f64()
             )));
         }
-        self.settle();
         Ok(())
     }
 
-    /// Loads `url` and waits for its load event and a quiet network.
+    /// Loads `url` and waits for its load event; the caller settles.
     pub fn goto(&self, url: &str) -> Result<()> {
         self.pacer.wait();
         let before = self.recorder.loads();
