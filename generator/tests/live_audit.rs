@@ -539,3 +539,45 @@ fn unreachable_tls_errors_and_redirects_off_the_host_are_one_line_and_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected HOST:ADDR"));
 }
+
+/// The audit's wall time per page on the stand-in with the default limits (one page load every
+/// 0.5 s, 1 s to settle): a figure for the report, not a pass/fail check.
+/// `cargo test -p samtykke --test live_audit -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement: run it by name with --ignored --nocapture"]
+fn wall_time_per_page_with_the_default_limits() {
+    let (port, _) = servers();
+    let site = common::site_with(&[("content/cookies.toml", INVENTORY)]);
+    let reports = tempfile::tempdir().expect("tempdir");
+    let url = format!("http://{SITE_HOST}:{port}/side-1/");
+    let report_dir = reports.path().to_string_lossy().into_owned();
+    let mut args = vec![
+        "audit",
+        &url,
+        "--max-pages",
+        "8",
+        "--report-dir",
+        &report_dir,
+    ];
+    let resolve = resolve_args();
+    args.extend(resolve.iter().map(String::as_str));
+    let _one = BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let started = Instant::now();
+    let out = samtykke(site.path(), &args);
+    let wall = started.elapsed();
+    println!("{}", String::from_utf8_lossy(&out.stdout));
+    let json: Value = serde_json::from_str(
+        &std::fs::read_to_string(reports.path().join("audit.json")).expect("audit.json"),
+    )
+    .expect("JSON");
+    let pages = json["pages"].as_array().map_or(0, Vec::len);
+    assert_eq!(pages, 8);
+    println!(
+        "{pages} pages in {:.1} s (the audit's own figure {:.1} s, Chromium's start included): {:.2} s a page",
+        wall.as_secs_f64(),
+        json["duration_ms"].as_f64().unwrap_or(0.0) / 1000.0,
+        wall.as_secs_f64() / pages as f64
+    );
+}
