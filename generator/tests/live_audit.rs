@@ -15,7 +15,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// One browser at a time: the machine has few cores.
@@ -26,22 +26,26 @@ const THIRD_PARTY: &str = "cdn.tredjepart.test";
 
 /// What the stand-in answers for a path: status, extra headers, body. `None`: hold the
 /// connection open, sending a byte now and then, and never finish (a page that never loads).
-type Answer = Option<(u16, Vec<String>, String)>;
+type Answer = Option<(u16, Vec<String>, Vec<u8>)>;
+
+/// What a stand-in answers, by path and its own port.
+type Route = Arc<dyn Fn(&str, u16) -> Answer + Send + Sync>;
 
 /// A stand-in HTTP/1.0 server on 127.0.0.1, one thread per connection, answering with
 /// `route(path)`. Runs until the test process ends.
-fn serve(route: fn(&str, u16) -> Answer) -> u16 {
+fn serve(route: Route) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || answer(stream, route, port));
+            let route = Arc::clone(&route);
+            std::thread::spawn(move || answer(stream, &route, port));
         }
     });
     port
 }
 
-fn answer(mut stream: TcpStream, route: fn(&str, u16) -> Answer, port: u16) {
+fn answer(mut stream: TcpStream, route: &Route, port: u16) {
     let mut reader = BufReader::new(match stream.try_clone() {
         Ok(s) => s,
         Err(_) => return,
@@ -71,7 +75,7 @@ fn answer(mut stream: TcpStream, route: fn(&str, u16) -> Answer, port: u16) {
             }
             head.push_str("\r\n");
             let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(body.as_bytes());
+            let _ = stream.write_all(&body);
         }
         None => {
             let _ = stream.write_all(
@@ -97,7 +101,7 @@ fn html(body: &str) -> Answer {
     Some((
         200,
         vec!["Content-Type: text/html; charset=utf-8".to_owned()],
-        format!("<!DOCTYPE html><html lang=\"nb\"><head><meta charset=\"utf-8\"><title>Hesbynett</title></head><body>{body}</body></html>"),
+        format!("<!DOCTYPE html><html lang=\"nb\"><head><meta charset=\"utf-8\"><title>Hesbynett</title></head><body>{body}</body></html>").into_bytes(),
     ))
 }
 
@@ -123,7 +127,7 @@ fn production(path: &str, port: u16) -> Answer {
             vec!["Content-Type: text/javascript".to_owned()],
             "document.cookie = '_ga=GA1.1.123.456; path=/; max-age=63072000';\n\
              localStorage.setItem('tema', 'mørk');\n"
-                .to_owned(),
+                .into(),
         )),
         "/sitemap.xml" => Some((
             200,
@@ -131,13 +135,14 @@ fn production(path: &str, port: u16) -> Answer {
             format!(
                 "<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\
                  <url><loc>http://{SITE_HOST}:{port}/</loc></url><url><loc>http://{SITE_HOST}:{port}/side-1/</loc></url></urlset>"
-            ),
+            )
+            .into_bytes(),
         )),
         "/sakte/" => None,
         "/videre/" => Some((
             302,
             vec![format!("Location: {cdn}/annet/")],
-            String::new(),
+            Vec::new(),
         )),
         p if p.starts_with("/side-") => {
             let n: u32 = p
@@ -147,7 +152,7 @@ fn production(path: &str, port: u16) -> Answer {
                 .unwrap_or(0);
             html(&format!("<p>Side {n}</p><a href=\"/side-{}/\">neste</a>", n + 1))
         }
-        _ => Some((404, Vec::new(), "not found".to_owned())),
+        _ => Some((404, Vec::new(), b"not found".to_vec())),
     }
 }
 
@@ -156,7 +161,7 @@ fn third_party(path: &str, _port: u16) -> Answer {
         "/pixel.gif" => Some((
             200,
             vec!["Content-Type: image/gif".to_owned()],
-            "GIF89a".to_owned(),
+            b"GIF89a".to_vec(),
         )),
         _ => html("<p>Et annet nettsted</p>"),
     }
@@ -166,11 +171,11 @@ fn third_party(path: &str, _port: u16) -> Answer {
 fn servers() -> (u16, u16) {
     static PORTS: std::sync::OnceLock<(u16, u16)> = std::sync::OnceLock::new();
     *PORTS.get_or_init(|| {
-        let cdn = serve(third_party);
+        let cdn = serve(Arc::new(third_party));
         *THIRD_PARTY_PORT
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = cdn;
-        (serve(production), cdn)
+        (serve(Arc::new(production)), cdn)
     })
 }
 
@@ -481,6 +486,99 @@ fn plain_http_server() -> u16 {
         }
     });
     port
+}
+
+/// A live site that does carry the Samtykke widget (the site of `--root`, built and served
+/// under the production name) is audited in all four states, against the same inventory: it
+/// declares everything it sets, so the audit passes.
+#[test]
+fn a_live_site_with_the_widget_is_audited_in_every_state() {
+    let site = common::site_with(&[("content/cookies.toml", INVENTORY)]);
+    let out = samtykke(site.path(), &["build"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Served by a stand-in, not `samtykke serve`'s server, which answers only to loopback names.
+    let dist = site.path().join("dist");
+    let port = serve(Arc::new(move |path: &str, _| {
+        let file = path
+            .split('?')
+            .next()
+            .unwrap_or("/")
+            .trim_start_matches('/');
+        let file = if file.is_empty() || file.ends_with('/') {
+            format!("{file}index.html")
+        } else {
+            file.to_owned()
+        };
+        if file.split('/').any(|p| p == "..") {
+            return Some((400, Vec::new(), Vec::new()));
+        }
+        let kind = match file.rsplit('.').next() {
+            Some("html") => "text/html; charset=utf-8",
+            Some("js") => "text/javascript",
+            Some("wasm") => "application/wasm",
+            Some("css") => "text/css",
+            Some("xml") => "application/xml",
+            _ => "application/octet-stream",
+        };
+        Some(match std::fs::read(dist.join(&file)) {
+            Ok(bytes) => (200, vec![format!("Content-Type: {kind}")], bytes),
+            Err(_) => (404, Vec::new(), b"not found".to_vec()),
+        })
+    }));
+    let reports = tempfile::tempdir().expect("tempdir");
+    let url = format!("http://{SITE_HOST}:{port}/");
+    let report_dir = reports.path().to_string_lossy().into_owned();
+    let resolve = format!("{SITE_HOST}:127.0.0.1");
+    let args = [
+        "audit",
+        &url,
+        "--max-pages",
+        "1",
+        "--jobs",
+        "2",
+        "--delay-ms",
+        "100",
+        "--report-dir",
+        &report_dir,
+        "--resolve",
+        &resolve,
+    ];
+    let _one = BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let out = samtykke(site.path(), &args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let json: Value = serde_json::from_str(
+        &std::fs::read_to_string(reports.path().join("audit.json")).expect("audit.json"),
+    )
+    .expect("JSON");
+    let states: Vec<&str> = json["pages"][0]["states"]
+        .as_array()
+        .expect("states")
+        .iter()
+        .filter_map(|s| s["state"].as_str())
+        .collect();
+    assert_eq!(
+        states,
+        ["fresh", "reject", "accept", "withdraw"],
+        "{stdout}"
+    );
+    assert!(!stdout.contains("no consent mechanism found"), "{stdout}");
+    // The consent record the widget stores is seen, and declared.
+    let record = sightings(&json, "samtykke");
+    assert!(
+        record
+            .iter()
+            .any(|s| s["kind"] == "local-storage" && s["declared"] == true),
+        "{stdout}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
 }
 
 /// One line on stderr and exit 2, before any page is audited.
