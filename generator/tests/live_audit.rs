@@ -581,6 +581,32 @@ fn a_live_site_with_the_widget_is_audited_in_every_state() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
 }
 
+/// The byte bound: with none to spend, no page state starts, each is named as not audited,
+/// and the partial report is exit 2 (the time bound is tested in tests/audit.rs, the page
+/// bound above).
+#[test]
+fn the_crawl_is_bounded_in_bytes() {
+    let (port, _) = servers();
+    let site = common::site_with(&[("content/cookies.toml", INVENTORY)]);
+    let reports = tempfile::tempdir().expect("tempdir");
+    let url = format!("http://{SITE_HOST}:{port}/side-1/");
+    let report_dir = reports.path().to_string_lossy().into_owned();
+    let mut args = vec!["audit", &url, "--max-mb", "0", "--report-dir", &report_dir];
+    let resolve = resolve_args();
+    args.extend(resolve.iter().map(String::as_str));
+    let _one = BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let out = samtykke(site.path(), &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the byte limit of 0 MB was reached")
+            && stderr.contains("/side-1/ (fresh visit)"),
+        "{stderr}"
+    );
+}
+
 /// One line on stderr and exit 2, before any page is audited.
 fn assert_one_line_error(out: &Output, expected: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
