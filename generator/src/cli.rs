@@ -58,35 +58,63 @@ pub enum Command {
         theme_files: bool,
     },
     #[cfg(feature = "audit")]
-    /// Audit a built site in headless Chromium: cookies, storage and third-party requests before
-    /// and after each choice, the banner, CSP, console and axe-core. Exits 1 on any violation.
-    Audit {
-        /// A built site's directory [default: <root>/dist], or a URL on this machine.
-        target: Option<String>,
-        /// Where audit.html and audit.json go [default: <root>/target/samtykke-audit].
-        #[arg(long)]
-        report_dir: Option<PathBuf>,
-        /// Pages audited side by side.
-        #[arg(long, default_value_t = 3)]
-        jobs: usize,
-        /// Seconds one fetch outside the browser (sitemap.xml) may take in all.
-        #[arg(long, default_value_t = 10)]
-        fetch_timeout: u64,
-        /// Seconds after which no further page is started; the partial report is written.
-        #[arg(long, default_value_t = 1800)]
-        time_limit: u64,
-        /// Seconds a page may take to load, start the widget or answer a click.
-        #[arg(long, default_value_t = 15)]
-        page_timeout: u64,
-        /// Milliseconds without a new request before a page counts as settled; raise it for
-        /// sites whose scripts start late.
-        #[arg(long, default_value_t = 1000)]
-        settle_ms: u64,
-    },
+    /// Audit a site in headless Chromium: a built one, or any live http(s) site. Cookies (from
+    /// Set-Cookie headers and scripts), storage and third-party requests before and after each
+    /// choice, against the inventory; the banner, CSP, console and axe-core. Exits 1 on any
+    /// violation, 2 if the audit could not run.
+    Audit(AuditArgs),
     /// Proof of consent: serve the receipts endpoint, show one id's history, export, stats.
     #[cfg(feature = "receipts")]
     #[command(subcommand)]
     Receipts(samtykke_receipts::cli::Command),
+}
+
+/// `samtykke audit`'s arguments.
+#[cfg(feature = "audit")]
+#[derive(clap::Args)]
+pub struct AuditArgs {
+    /// A built site's directory [default: <root>/dist], or an http(s) URL: a site on this
+    /// machine, or a live one (production, staging), which is crawled politely from the URL.
+    pub target: Option<String>,
+    /// Where audit.html and audit.json go [default: <root>/target/samtykke-audit].
+    #[arg(long)]
+    pub report_dir: Option<PathBuf>,
+    /// Pages audited side by side.
+    #[arg(long, default_value_t = 3)]
+    pub jobs: usize,
+    /// Seconds one fetch outside the pages (sitemap.xml) may take in all.
+    #[arg(long, default_value_t = 10)]
+    pub fetch_timeout: u64,
+    /// Seconds after which no further page is started; the partial report is written.
+    #[arg(long, default_value_t = 1800)]
+    pub time_limit: u64,
+    /// Seconds a page may take to load, start the widget or answer a click; a page that takes
+    /// longer is reported and the audit goes on.
+    #[arg(long, default_value_t = 15)]
+    pub page_timeout: u64,
+    /// Milliseconds without a new request before a page counts as settled; raise it for
+    /// sites whose scripts start late.
+    #[arg(long, default_value_t = 1000)]
+    pub settle_ms: u64,
+    /// Audit at most this many pages (from the URL, sitemap.xml and links on the same host).
+    #[arg(long, default_value_t = 50)]
+    pub max_pages: usize,
+    /// Reach HOST at ADDR instead of what DNS says, as curl's --resolve (HOST:ADDR, or
+    /// HOST:PORT:ADDR); repeatable. For auditing staging under the production name.
+    #[arg(long, value_name = "HOST:ADDR")]
+    pub resolve: Vec<samtykke_audit::live::Resolve>,
+    /// Least milliseconds between two page loads [default: 500 on a live site, 0 on this
+    /// machine].
+    #[arg(long)]
+    pub delay_ms: Option<u64>,
+    /// Stop starting pages once this many megabytes have been received.
+    #[arg(long, default_value_t = 200)]
+    pub max_mb: u64,
+    /// Write ready-to-edit [[cookies]] entries for every undeclared cookie and storage key
+    /// into FILE (cookies.toml's schema, filled from the Open Cookie Database, each marked
+    /// `# kontroller:` for review).
+    #[arg(long, value_name = "FILE")]
+    pub suggest: Option<PathBuf>,
 }
 
 /// Which compiled widget goes into the site.

@@ -23,26 +23,7 @@ fn main() -> ExitCode {
         Command::Check { strict } => cmd::check::run(&cli.root, strict),
         Command::Init { dir, theme_files } => cmd::init::run(&dir, theme_files),
         #[cfg(feature = "audit")]
-        Command::Audit {
-            target,
-            report_dir,
-            jobs,
-            fetch_timeout,
-            time_limit,
-            page_timeout,
-            settle_ms,
-        } => cmd::audit::run(
-            &cli.root,
-            target.as_deref(),
-            report_dir,
-            jobs,
-            std::time::Duration::from_secs(fetch_timeout),
-            std::time::Duration::from_secs(time_limit),
-            samtykke_audit::states::Timing {
-                page_timeout: std::time::Duration::from_secs(page_timeout),
-                settle: std::time::Duration::from_millis(settle_ms),
-            },
-        ),
+        Command::Audit(args) => cmd::audit::run(&cli.root, args),
         #[cfg(feature = "receipts")]
         Command::Receipts(command) => samtykke_receipts::cli::run(command),
     }

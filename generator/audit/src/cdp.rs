@@ -1,8 +1,9 @@
 //! One tab in a fresh browser context, driven as a visitor would drive it (mouse, keyboard,
 //! viewport) while `observe` records what it does.
 
+use crate::crawl::Pacer;
 use crate::model::{clip, Cookie, Observed, Phase, Timing};
-use crate::observe::{self, text_at, Recorder};
+use crate::observe::{self, text_at, Network, Recorder};
 use crate::wire::Wire;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -41,10 +42,24 @@ pub struct Page {
     site_origin: String,
     recorder: Arc<Recorder>,
     timing: Timing,
+    /// Spaces out the audit's page loads on a live site.
+    pacer: Arc<Pacer>,
+}
+
+/// What every tab of one audit shares besides the browser.
+#[derive(Clone)]
+pub struct Shared {
+    pub network: Network,
+    pub pacer: Arc<Pacer>,
 }
 
 impl Page {
-    pub fn open(wire: &Arc<Wire>, site_origin: &str, timing: Timing) -> Result<Page> {
+    pub fn open(
+        wire: &Arc<Wire>,
+        site_origin: &str,
+        timing: Timing,
+        shared: &Shared,
+    ) -> Result<Page> {
         let context = wire.call(
             None,
             "Target.createBrowserContext",
@@ -75,8 +90,9 @@ impl Page {
             target,
             context,
             site_origin: site_origin.to_owned(),
-            recorder: Recorder::new(site_origin),
+            recorder: Recorder::new(site_origin, shared.network.clone()),
             timing,
+            pacer: Arc::clone(&shared.pacer),
         };
         wire.listen(&page.session, page.recorder.handler());
         let (width, height) = DESKTOP;
@@ -85,6 +101,7 @@ impl Page {
             ("Runtime.enable", json!({})),
             ("Log.enable", json!({})),
             ("DOMStorage.enable", json!({})),
+            ("Network.enable", observe::network_params()),
             ("Fetch.enable", observe::fetch_patterns()),
             ("Target.setAutoAttach", observe::auto_attach()),
             (
@@ -127,7 +144,9 @@ impl Page {
         self.timing
     }
 
-    /// Waits for the load event after `before` loads, then for a quiet network.
+    /// Waits for the load event after `before` loads. Not for a quiet network: every state
+    /// first waits for the widget to start and then settles (`settle`), which covers what the
+    /// page requests after its load event; settling here too only doubled the wait.
     fn wait_loaded(&self, before: u64, what: &str) -> Result<()> {
         if !self.recorder.wait_load(before, self.timing.page_timeout) {
             return Err(CdpError(format!(
@@ -135,12 +154,12 @@ impl Page {
                 self.timing.page_timeout.as_secs_f64()
             )));
         }
-        self.settle();
         Ok(())
     }
 
-    /// Loads `url` and waits for its load event and a quiet network.
+    /// Loads `url` and waits for its load event; the caller settles.
     pub fn goto(&self, url: &str) -> Result<()> {
+        self.pacer.wait();
         let before = self.recorder.loads();
         let answer = self.call("Page.navigate", json!({ "url": url }))?;
         if let Some(error) = text_at(&answer, "/errorText") {
@@ -150,6 +169,7 @@ impl Page {
     }
 
     pub fn reload(&self) -> Result<()> {
+        self.pacer.wait();
         let before = self.recorder.loads();
         self.call("Page.reload", json!({ "ignoreCache": true }))?;
         self.wait_loaded(before, "reload")
@@ -255,6 +275,11 @@ impl Page {
         Ok(true)
     }
 
+    /// The address the page is at now (after any redirect).
+    pub fn location(&self) -> Result<String> {
+        self.eval("location.href")
+    }
+
     /// Presses and releases `Tab` or `Escape`.
     pub fn press(&self, key: &str) -> Result<()> {
         let code = match key {
@@ -292,7 +317,13 @@ impl Page {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        let mut cookies: Vec<Cookie> = list.iter().filter_map(Cookie::from_cdp).collect();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        let mut cookies: Vec<Cookie> = list
+            .iter()
+            .filter_map(|c| Cookie::from_cdp(c, now))
+            .collect();
         cookies.sort();
         Ok(cookies)
     }

@@ -105,21 +105,8 @@ impl Judge<'_> {
         }
     }
 
-    /// The category of a storage key: its pattern's, or for the widget's own record, that of
-    /// the required category (the configuration that names the key declares it).
     fn storage_category(&self, area: &str, key: &str) -> Option<&str> {
-        let config = self.config;
-        config.category_of(key).or_else(|| {
-            (area == "localStorage" && key == config.storage_key)
-                .then(|| {
-                    config
-                        .categories
-                        .iter()
-                        .find(|c| c.required)
-                        .map(|c| c.id.as_str())
-                })
-                .flatten()
-        })
+        storage_category(self.config, area, key)
     }
 
     /// `undeclared-storage`, `storage-without-consent`: the storage keys a snapshot holds.
@@ -275,6 +262,22 @@ impl Judge<'_> {
     }
 }
 
+/// The category of a storage key: its pattern's, or for the widget's own record, that of
+/// the required category (the configuration that names the key declares it).
+pub fn storage_category<'c>(config: &'c WidgetConfig, area: &str, key: &str) -> Option<&'c str> {
+    config.category_of(key).or_else(|| {
+        (area == "localStorage" && key == config.storage_key)
+            .then(|| {
+                config
+                    .categories
+                    .iter()
+                    .find(|c| c.required)
+                    .map(|c| c.id.as_str())
+            })
+            .flatten()
+    })
+}
+
 /// Checks that need the page's declarations rather than a state's observations.
 pub fn page_checks(path: &str, info: Option<&PageInfo>) -> Vec<Violation> {
     let mut out = Vec::new();
@@ -349,6 +352,7 @@ mod tests {
             path: "/".into(),
             http_only: false,
             session: true,
+            lifetime: None,
         }
     }
 
@@ -442,14 +446,17 @@ mod tests {
             CookieWrite {
                 name: "__utma".into(),
                 phase: Phase::NoChoice,
+                lifetime: None,
             },
             CookieWrite {
                 name: "__utmb".into(),
                 phase: Phase::Accepted,
+                lifetime: None,
             },
             CookieWrite {
                 name: "visitor_id".into(),
                 phase: Phase::Accepted,
+                lifetime: None,
             },
         ];
         let found = classify(&fresh, &config(), &BTreeMap::new());

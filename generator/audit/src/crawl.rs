@@ -3,8 +3,46 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use url::Url;
+
+/// Spaces out page loads: on a live site no two start closer together than `interval`,
+/// whichever tab starts them (the audit's polite rate limit).
+#[derive(Debug)]
+pub struct Pacer {
+    interval: Duration,
+    next: Mutex<Instant>,
+}
+
+impl Pacer {
+    pub fn new(interval: Duration) -> Pacer {
+        Pacer {
+            interval,
+            next: Mutex::new(Instant::now()),
+        }
+    }
+
+    /// Blocks until this load may start, and books the slot after it.
+    pub fn wait(&self) {
+        if self.interval.is_zero() {
+            return;
+        }
+        let start = {
+            let mut next = self
+                .next
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let start = (*next).max(Instant::now());
+            *next = start + self.interval;
+            start
+        };
+        let wait = start.saturating_duration_since(Instant::now());
+        if !wait.is_zero() {
+            std::thread::sleep(wait);
+        }
+    }
+}
 
 /// The paths (`/`, `/kontakt/`) of a sitemap's `<loc>` entries, whatever host they name: the
 /// sitemap carries the production URL, the audit runs on 127.0.0.1. A sitemap that is not
@@ -163,6 +201,19 @@ mod tests {
         let broken = "<urlset><url><loc>https://x.no/</loc></url><url><loc>broken";
         let error = sitemap_paths(broken).expect_err("not well-formed");
         assert!(error.starts_with("not XML"), "{error}");
+    }
+
+    #[test]
+    fn the_pacer_spaces_loads_out() {
+        let pacer = Pacer::new(Duration::from_millis(40));
+        let start = Instant::now();
+        for _ in 0..4 {
+            pacer.wait();
+        }
+        // Four loads take three intervals at least; none is skipped however fast they come.
+        assert!(start.elapsed() >= Duration::from_millis(120));
+        let free = Pacer::new(Duration::ZERO);
+        free.wait();
     }
 
     #[test]

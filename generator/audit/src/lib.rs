@@ -17,11 +17,16 @@ mod banner;
 pub mod browser;
 pub mod cdp;
 pub mod checks;
+pub mod cookiedb;
 pub mod crawl;
+pub mod inventory;
+pub mod live;
 pub mod model;
 pub mod observe;
 pub mod report;
+pub mod sightings;
 pub mod states;
+pub mod suggest;
 pub mod tab;
 pub mod wire;
 
@@ -39,7 +44,8 @@ use std::time::{Duration, Instant};
 pub enum Target {
     /// A built site on disk, served by the audit on 127.0.0.1.
     Dir(PathBuf),
-    /// A site already served on this machine: `http://127.0.0.1:8000`.
+    /// A site at an http(s) URL: one served on this machine (`http://127.0.0.1:8000`), or a
+    /// live one (`https://www.hesbynett.no/`), which the audit crawls politely.
     Url(String),
 }
 
@@ -61,11 +67,24 @@ pub struct Options {
     pub time_limit: Duration,
     /// How long a page may take, and how long it must stay quiet to count as settled.
     pub timing: model::Timing,
+    /// `--resolve HOST:ADDR`: host names the browser reaches at the given address.
+    pub resolve: Vec<live::Resolve>,
+    /// The least time between two page loads on a live site [default: [`live::DELAY`]].
+    pub delay: Option<Duration>,
+    /// No page state starts once the tabs have received this many bytes in all.
+    pub max_bytes: u64,
+    /// The inventory to hold the site to (`--root`'s); without it, each page's own.
+    pub inventory: Option<inventory::Inventory>,
+    /// Called with what will be visited, before the crawl starts.
+    pub announce: Option<fn(&str)>,
 }
 
 /// Default of [`Options::time_limit`]: far beyond a real site's audit (Hesbynett's takes about a
 /// minute), short enough that a stuck CI job ends.
 pub const TIME_LIMIT: Duration = Duration::from_secs(30 * 60);
+
+/// Default of [`Options::max_bytes`]: 200 MB, far more than a site's pages and their scripts.
+pub const MAX_BYTES: u64 = 200 * 1000 * 1000;
 
 impl Options {
     pub fn new(target: Target) -> Options {
@@ -78,13 +97,19 @@ impl Options {
             fetch_timeout: crawl::FETCH_TIMEOUT,
             time_limit: TIME_LIMIT,
             timing: model::Timing::default(),
+            resolve: Vec::new(),
+            delay: None,
+            max_bytes: MAX_BYTES,
+            inventory: None,
+            announce: None,
         }
     }
 }
 
 #[derive(Debug)]
 pub enum AuditError {
-    /// The target is not something the audit may or can visit.
+    /// The target is not something the audit may or can visit: not a URL, unreachable, a TLS
+    /// error, a redirect to another host.
     Target(String),
     Io(String, std::io::Error),
     Browser(String),
@@ -101,8 +126,9 @@ impl std::fmt::Display for AuditError {
 
 impl std::error::Error for AuditError {}
 
-/// `DIR` or `URL` from the command line; no argument means `<root>/dist`. A URL must be
-/// `http://` on a loopback host: the audit never drives a browser at someone else's site.
+/// `DIR` or `URL` from the command line; no argument means `<root>/dist`. A URL is any
+/// `http://` or `https://` address; a site on this machine is audited confined to it, any other
+/// as a live site ([`live`]).
 pub fn parse_target(arg: Option<&str>, root: &Path) -> Result<Target, AuditError> {
     let Some(arg) = arg else {
         return Ok(Target::Dir(root.join("dist")));
@@ -110,23 +136,19 @@ pub fn parse_target(arg: Option<&str>, root: &Path) -> Result<Target, AuditError
     if !arg.contains("://") {
         return Ok(Target::Dir(PathBuf::from(arg)));
     }
-    let Some(origin) = observe::origin_of(arg) else {
+    let parsed =
+        url::Url::parse(arg).map_err(|e| AuditError::Target(format!("{arg}: not a URL ({e})")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
         return Err(AuditError::Target(format!(
-            "{arg}: expected a directory or an http:// URL on this machine"
-        )));
-    };
-    if !observe::is_loopback_origin(&origin) {
-        return Err(AuditError::Target(format!(
-            "refusing to audit {origin}: only sites on this machine (localhost, 127.0.0.1, [::1]) are audited; \
-             build the site and audit its directory, or serve it locally"
-        )));
-    }
-    if !origin.starts_with("http://") {
-        return Err(AuditError::Target(format!(
-            "{arg}: a local site is audited over http://"
+            "{arg}: expected a directory or an http:// or https:// URL"
         )));
     }
     Ok(Target::Url(arg.to_owned()))
+}
+
+/// Whether `origin` is audited as a live site: anything not on this machine.
+pub fn is_live(origin: &str) -> bool {
+    !observe::is_loopback_origin(origin)
 }
 
 /// axe-core 4.14.1, embedded: `vendor/axe-core/` holds it with its licence (MPL-2.0) and where
@@ -186,17 +208,18 @@ pub fn run(options: &Options) -> Result<Report, AuditError> {
             (Some(server), origin, "/".to_owned(), Some(dir.clone()))
         }
         Target::Url(url) => {
-            // The same refusal as on the command line, for callers of this function.
             parse_target(Some(url), Path::new("."))?;
             let origin = observe::origin_of(url)
                 .ok_or_else(|| AuditError::Target(format!("{url} is not a URL")))?;
+            if is_live(&origin) {
+                return live::run(options, url, &origin, started);
+            }
             let path = crawl::same_origin_page(url, &origin).unwrap_or_else(|| "/".to_owned());
             (None, origin, path, None)
         }
     };
 
     let axe = find_axe(options.axe_js.as_deref())?;
-    let deadline = started + options.time_limit;
     let mut start = vec![first_path];
     // What the audit could not look at; a report with any is not a pass.
     let mut incomplete = Vec::new();
@@ -222,41 +245,98 @@ pub fn run(options: &Options) -> Result<Report, AuditError> {
 
     let chromium = Chromium::launch_with(&confinement(&origin))
         .map_err(|e| AuditError::Browser(e.to_string()))?;
-    let browser_version = chromium.version().to_owned();
+    let crawl = Crawl {
+        origin,
+        start,
+        directory,
+        incomplete,
+        live: false,
+    };
+    let report = crawl_and_report(options, &chromium, crawl, &axe, started);
+    drop(chromium);
+    drop(server);
+    report
+}
+
+/// Where a crawl starts and what is already known about it.
+pub(crate) struct Crawl {
+    /// The site's origin, no trailing slash.
+    pub origin: String,
+    /// The first pages: the URL's, then the sitemap's.
+    pub start: Vec<String>,
+    /// The directory served, when the audit served one.
+    pub directory: Option<PathBuf>,
+    /// What the audit could not look at so far.
+    pub incomplete: Vec<String>,
+    pub live: bool,
+}
+
+/// Audits every page of `crawl` in `chromium`, judges the runs and writes the report.
+pub(crate) fn crawl_and_report(
+    options: &Options,
+    chromium: &Chromium,
+    crawl: Crawl,
+    axe: &str,
+    started: Instant,
+) -> Result<Report, AuditError> {
+    let Crawl {
+        origin,
+        start,
+        directory,
+        mut incomplete,
+        live,
+    } = crawl;
+    let deadline = started + options.time_limit;
+    let delay = options
+        .delay
+        .unwrap_or(if live { live::DELAY } else { Duration::ZERO });
     let cx = states::Context {
         wire: chromium.wire(),
         origin: &origin,
-        axe: &axe,
+        axe,
         timing: options.timing,
+        shared: cdp::Shared {
+            network: observe::Network {
+                allow_all: live,
+                bytes: std::sync::Arc::default(),
+            },
+            pacer: std::sync::Arc::new(crawl::Pacer::new(delay)),
+        },
+        live,
     };
-    let (runs, skipped) = drive(
-        &cx,
-        start,
-        options.jobs.max(1),
-        options.max_pages.max(1),
+    let limits = Limits {
+        jobs: options.jobs.max(1),
+        max_pages: options.max_pages.max(1),
         deadline,
-    );
+        time_limit: options.time_limit,
+        max_bytes: options.max_bytes,
+    };
+    let (runs, skipped, why) = drive(&cx, start, &limits);
     if !skipped.is_empty() {
         let list: Vec<String> = skipped
             .iter()
             .map(|(path, kind)| format!("{path} ({})", kind.label()))
             .collect();
+        let why = why.unwrap_or_else(|| "a limit was reached".to_owned());
         incomplete.push(format!(
-            "the time limit of {} s ran out; {} page state{} not audited: {}",
-            options.time_limit.as_secs(),
+            "{why}; {} page state{} not audited: {}",
             skipped.len(),
             if skipped.len() == 1 { " was" } else { "s were" },
             list.join(", ")
         ));
     }
-    drop(chromium);
-    drop(server);
-
-    let mut report = assemble(runs, &origin, directory);
+    let pages_found = runs.iter().filter(|r| r.kind == StateKind::Fresh).count();
+    let mut report = assemble(runs, &origin, directory, options.inventory.as_ref());
+    if live && pages_found >= limits.max_pages {
+        report.notes.push(format!(
+            "the crawl stopped at --max-pages {}: pages beyond it were not audited",
+            limits.max_pages
+        ));
+    }
     report.passed &= incomplete.is_empty();
     report.incomplete = incomplete;
-    report.browser = browser_version;
-    report.axe_core = axe_version(&axe);
+    report.browser = chromium.version().to_owned();
+    report.axe_core = axe_version(axe);
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     if let Some(dir) = &options.report_dir {
         report.write(dir).map_err(|e| {
@@ -291,57 +371,94 @@ struct Queue {
     pages: BTreeSet<String>,
     busy: usize,
     done: Vec<StateRun>,
-    /// Jobs left when the time limit ran out.
+    /// Jobs left when a limit was reached, and which.
     skipped: Vec<(String, StateKind)>,
+    stopped: Option<String>,
 }
 
-/// Runs every (page, state) on `jobs` threads. A first visit may find new pages, whose four
-/// states join the queue. No job starts after `deadline`; those left are returned beside the
-/// runs.
+/// How far one audit may go.
+struct Limits {
+    jobs: usize,
+    max_pages: usize,
+    /// No job starts after this: the start plus `time_limit`.
+    deadline: Instant,
+    time_limit: Duration,
+    /// No job starts once the tabs have received this many bytes.
+    max_bytes: u64,
+}
+
+impl Limits {
+    fn reached(&self, cx: &states::Context<'_>) -> Option<String> {
+        let bytes = cx
+            .shared
+            .network
+            .bytes
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if Instant::now() >= self.deadline {
+            Some(format!(
+                "the time limit of {} s ran out",
+                self.time_limit.as_secs()
+            ))
+        } else if bytes >= self.max_bytes {
+            Some(format!(
+                "the byte limit of {} MB was reached ({} MB received)",
+                self.max_bytes / 1_000_000,
+                bytes / 1_000_000
+            ))
+        } else {
+            None
+        }
+    }
+}
+
+/// Runs every (page, state) on `limits.jobs` threads. A first visit may find new pages, whose
+/// states join the queue; on a live site a page's choice states join only once its first visit
+/// found the widget. No job starts after a limit is reached; those left are returned beside the
+/// runs, with the limit that stopped them.
 fn drive(
     cx: &states::Context<'_>,
     start: Vec<String>,
-    jobs: usize,
-    max_pages: usize,
-    deadline: Instant,
-) -> (Vec<StateRun>, Vec<(String, StateKind)>) {
+    limits: &Limits,
+) -> (Vec<StateRun>, Vec<(String, StateKind)>, Option<String>) {
     let mut queue = Queue {
         jobs: VecDeque::new(),
         pages: BTreeSet::new(),
         busy: 0,
         done: Vec::new(),
         skipped: Vec::new(),
+        stopped: None,
     };
     for path in start {
-        enqueue(&mut queue, path, max_pages);
+        enqueue(&mut queue, path, limits.max_pages, cx.live);
     }
     let shared = (Mutex::new(queue), Condvar::new());
     std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            scope.spawn(|| worker(cx, &shared, max_pages, deadline));
+        for _ in 0..limits.jobs {
+            scope.spawn(|| worker(cx, &shared, limits));
         }
     });
     let (queue, _) = shared;
     let queue = queue
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    (queue.done, queue.skipped)
+    (queue.done, queue.skipped, queue.stopped)
 }
 
-fn enqueue(queue: &mut Queue, path: String, max_pages: usize) {
+/// Adds a page's states: all four, or on a live site its first visit only.
+fn enqueue(queue: &mut Queue, path: String, max_pages: usize, live: bool) {
     if queue.pages.len() < max_pages && queue.pages.insert(path.clone()) {
-        for kind in StateKind::ALL {
-            queue.jobs.push_back((path.clone(), kind));
+        let kinds: &[StateKind] = if live {
+            &[StateKind::Fresh]
+        } else {
+            &StateKind::ALL
+        };
+        for kind in kinds {
+            queue.jobs.push_back((path.clone(), *kind));
         }
     }
 }
 
-fn worker(
-    cx: &states::Context<'_>,
-    shared: &(Mutex<Queue>, Condvar),
-    max_pages: usize,
-    deadline: Instant,
-) {
+fn worker(cx: &states::Context<'_>, shared: &(Mutex<Queue>, Condvar), limits: &Limits) {
     let (lock, ready) = shared;
     let relock = || {
         lock.lock()
@@ -351,9 +468,12 @@ fn worker(
         let job = {
             let mut queue = relock();
             loop {
-                if Instant::now() >= deadline && !queue.jobs.is_empty() {
-                    let left: Vec<_> = queue.jobs.drain(..).collect();
-                    queue.skipped.extend(left);
+                if !queue.jobs.is_empty() {
+                    if let Some(why) = limits.reached(cx) {
+                        let left: Vec<_> = queue.jobs.drain(..).collect();
+                        queue.skipped.extend(left);
+                        queue.stopped.get_or_insert(why);
+                    }
                 }
                 if let Some(job) = queue.jobs.pop_front() {
                     queue.busy += 1;
@@ -376,7 +496,13 @@ fn worker(
         if let Some(info) = run.info.as_ref().filter(|_| kind == StateKind::Fresh) {
             for link in &info.links {
                 if let Some(found) = crawl::same_origin_page(link, cx.origin) {
-                    enqueue(&mut queue, found, max_pages);
+                    enqueue(&mut queue, found, limits.max_pages, cx.live);
+                }
+            }
+            // A live page with the widget: its choices can be made, so they are audited too.
+            if cx.live && info.config.is_some() && queue.stopped.is_none() {
+                for kind in [StateKind::Reject, StateKind::Accept, StateKind::Withdraw] {
+                    queue.jobs.push_back((path.clone(), kind));
                 }
             }
         }
@@ -386,28 +512,29 @@ fn worker(
     }
 }
 
-/// Judges every run and puts the report together.
-fn assemble(runs: Vec<StateRun>, origin: &str, directory: Option<PathBuf>) -> Report {
+/// Judges every run and puts the report together, against `inventory` when given, else
+/// against the configuration each page embeds.
+fn assemble(
+    runs: Vec<StateRun>,
+    origin: &str,
+    directory: Option<PathBuf>,
+    inventory: Option<&inventory::Inventory>,
+) -> Report {
     let mut by_page: BTreeMap<String, Vec<StateRun>> = BTreeMap::new();
     for run in runs {
         by_page.entry(run.path.clone()).or_default().push(run);
     }
-    // One inventory for the site: each page's own, else the first page's that has one.
-    let fallback: Option<WidgetConfig> = by_page
-        .values()
-        .flatten()
-        .find_map(|r| r.info.as_ref().and_then(|i| i.config.clone()));
-    let empty = WidgetConfig {
-        version: samtykke_contract::config::SCHEMA_VERSION,
-        revision: String::new(),
-        storage_key: String::new(),
-        expiry_days: 0,
-        policy_version: String::new(),
-        categories: Vec::new(),
-        cookies: Vec::new(),
-        google_consent_mode: false,
-    };
-    // Third-party origins the pages declare through their placeholders, with their category.
+    // One inventory for the site: the one given, else each page's own, else the first page's
+    // that has one.
+    let fallback: Option<WidgetConfig> = inventory.map(|i| i.config.clone()).or_else(|| {
+        by_page
+            .values()
+            .flatten()
+            .find_map(|r| r.info.as_ref().and_then(|i| i.config.clone()))
+    });
+    let empty = inventory::empty_config();
+    // Third-party origins the pages declare through their placeholders, and those the given
+    // inventory's services load, with their category.
     let mut declared_hosts = BTreeMap::new();
     for info in by_page.values().flatten().filter_map(|r| r.info.as_ref()) {
         for g in &info.gated {
@@ -417,6 +544,43 @@ fn assemble(runs: Vec<StateRun>, origin: &str, directory: Option<PathBuf>) -> Re
                     .or_insert_with(|| g.category.clone());
             }
         }
+    }
+    for category in inventory.iter().flat_map(|i| &i.config.categories) {
+        for src in &category.sources {
+            if let Some(o) = observe::origin_of(src) {
+                declared_hosts
+                    .entry(o)
+                    .or_insert_with(|| category.id.clone());
+            }
+        }
+    }
+    let all_runs: Vec<&StateRun> = by_page.values().flatten().collect();
+    let sightings = sightings::collect(
+        &all_runs,
+        origin,
+        fallback.as_ref().unwrap_or(&empty),
+        &declared_hosts,
+    );
+    let (never_seen, warnings) = inventory.map_or_else(Default::default, |i| {
+        (i.never_seen(&sightings), i.lifetime_warnings(&sightings))
+    });
+    let without_widget: Vec<&str> = by_page
+        .iter()
+        .filter(|(_, runs)| {
+            runs.iter()
+                .any(|r| r.notes.iter().any(|n| n == states::NO_CONSENT_MECHANISM))
+        })
+        .map(|(path, _)| path.as_str())
+        .collect();
+    let mut notes = Vec::new();
+    if !without_widget.is_empty() {
+        notes.push(format!(
+            "no consent mechanism found on {} of {} page{} ({}): they were audited before any choice only",
+            without_widget.len(),
+            by_page.len(),
+            if by_page.len() == 1 { "" } else { "s" },
+            without_widget.join(", ")
+        ));
     }
 
     let mut violations: BTreeSet<Violation> = BTreeSet::new();
@@ -428,11 +592,11 @@ fn assemble(runs: Vec<StateRun>, origin: &str, directory: Option<PathBuf>) -> Re
             .find(|r| r.kind == StateKind::Fresh)
             .and_then(|r| r.info.clone())
             .or_else(|| runs.iter().find_map(|r| r.info.clone()));
-        let config = info
+        let own = info
             .as_ref()
             .and_then(|i| i.config.as_ref())
-            .or(fallback.as_ref())
-            .unwrap_or(&empty);
+            .filter(|_| inventory.is_none());
+        let config = own.or(fallback.as_ref()).unwrap_or(&empty);
         // Without a widget configuration of its own, the page has no banner to answer: its
         // choice states cannot be exercised, and saying "0 violations" for them would be a lie.
         let unexercisable = info.as_ref().and_then(|i| {
@@ -495,6 +659,10 @@ fn assemble(runs: Vec<StateRun>, origin: &str, directory: Option<PathBuf>) -> Re
         rules,
         violations,
         pages,
+        sightings,
+        never_seen,
+        warnings,
+        notes,
     }
 }
 
@@ -539,6 +707,9 @@ mod tests {
             "http://127.0.0.1:8000/",
             "http://localhost:1111/kontakt/",
             "http://[::1]:80",
+            "https://www.hesbynett.no/",
+            "http://www.hesbynett.no/",
+            "https://127.0.0.1/",
         ] {
             assert_eq!(
                 parse_target(Some(ok), root).ok(),
@@ -547,11 +718,10 @@ mod tests {
             );
         }
         for refused in [
-            "https://www.hesbynett.no/",
-            "http://www.hesbynett.no/",
-            "http://127.0.0.1.nip.io/",
-            "https://127.0.0.1/",
             "ftp://127.0.0.1/",
+            "http://",
+            "mailto://x",
+            "https://exa mple.no/",
         ] {
             assert!(
                 matches!(
@@ -561,6 +731,11 @@ mod tests {
                 "{refused}"
             );
         }
+        // Only what is not on this machine is audited as a live site.
+        assert!(is_live("https://www.hesbynett.no"));
+        assert!(is_live("http://127.0.0.1.nip.io"));
+        assert!(!is_live("http://127.0.0.1:8000"));
+        assert!(!is_live("http://[::1]:80"));
     }
 
     #[test]

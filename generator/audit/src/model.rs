@@ -181,6 +181,9 @@ pub struct Cookie {
     pub path: String,
     pub http_only: bool,
     pub session: bool,
+    /// Seconds the cookie had left to live when the snapshot was taken; `None` for a session
+    /// cookie (from `Expires`/`Max-Age`, as the browser computed them).
+    pub lifetime: Option<i64>,
 }
 
 /// A cookie a script in the page stored, and when.
@@ -188,6 +191,20 @@ pub struct Cookie {
 pub struct CookieWrite {
     pub name: String,
     pub phase: Phase,
+    /// As the script stated it (`max-age`, `expires`), if it could be read.
+    pub lifetime: Option<Lifetime>,
+}
+
+/// A cookie a `Set-Cookie` response header set (HttpOnly ones too), and on what.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct HeaderCookie {
+    pub name: String,
+    /// The document or subresource whose response carried the header.
+    pub url: String,
+    pub http_only: bool,
+    pub phase: Phase,
+    /// As the header stated it, before any cap the browser applies.
+    pub lifetime: Lifetime,
 }
 
 /// Everything a tab saw besides its snapshots.
@@ -195,8 +212,62 @@ pub struct CookieWrite {
 pub struct Observed {
     pub requests: Vec<Request>,
     pub cookie_writes: Vec<CookieWrite>,
+    /// Cookies set by `Set-Cookie` headers, documents and subresources alike.
+    pub header_cookies: Vec<HeaderCookie>,
     pub console: Vec<ConsoleError>,
     pub csp: Vec<CspViolation>,
+}
+
+// ---- Sightings: what was found, where, and how it got there.
+
+/// A lifetime, declared or seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Lifetime {
+    /// Until the browser closes.
+    Session,
+    Seconds(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SightingKind {
+    Cookie,
+    LocalStorage,
+    SessionStorage,
+    /// A request to another host.
+    Host,
+}
+
+impl SightingKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            SightingKind::Cookie => "cookie",
+            SightingKind::LocalStorage => "localStorage",
+            SightingKind::SessionStorage => "sessionStorage",
+            SightingKind::Host => "third-party host",
+        }
+    }
+}
+
+/// One cookie, storage key or third-party host, where it was first seen: the page, the
+/// consent state, and how it got there.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Sighting {
+    pub kind: SightingKind,
+    /// The cookie's name, the key, or the host.
+    pub name: String,
+    pub page: String,
+    pub phase: Phase,
+    /// `Set-Cookie header on …`, `document.cookie`, `request to …`.
+    pub how: String,
+    /// The cookie's domain, or the origin whose storage holds the key.
+    pub domain: String,
+    pub http_only: bool,
+    /// Cookies only: as the browser computed it from `Expires`/`Max-Age`.
+    pub lifetime: Option<Lifetime>,
+    /// The inventory audited against declares it.
+    pub declared: bool,
 }
 
 // ---- Rules, violations and the report.
@@ -515,6 +586,14 @@ pub struct Report {
     pub rules: Vec<RuleSummary>,
     pub violations: Vec<Violation>,
     pub pages: Vec<PageReport>,
+    /// Every cookie, storage key and third-party host seen, each where it first appeared.
+    pub sightings: Vec<Sighting>,
+    /// Information: inventory entries never seen.
+    pub never_seen: Vec<String>,
+    /// Warnings (not violations): lifetimes that contradict the inventory.
+    pub warnings: Vec<String>,
+    /// What the reader should know about the audit as a whole (no consent mechanism found).
+    pub notes: Vec<String>,
 }
 
 pub fn phase_text(phase: Phase) -> &'static str {

@@ -1,7 +1,7 @@
 //! The audit's result: the rules, the violations, what each state held, and three renderings
 //! of it: a table for the terminal, a self-contained HTML page and JSON.
 
-use crate::model::{phase_text, Report, Rule, StateKind, StateReport};
+use crate::model::{phase_text, Lifetime, Report, Rule, SightingKind, StateKind, StateReport};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -93,13 +93,26 @@ impl Report {
         }
         table(&mut out, &rows);
         out.push('\n');
+        self.seen_table(&mut out);
+        for note in &self.notes {
+            let _ = writeln!(out, "NOTE: {note}");
+        }
+        for info in &self.never_seen {
+            let _ = writeln!(out, "INFO: {info}");
+        }
+        for warning in &self.warnings {
+            let _ = writeln!(out, "WARNING: {warning}");
+        }
+        if !(self.notes.is_empty() && self.never_seen.is_empty() && self.warnings.is_empty()) {
+            out.push('\n');
+        }
         for why in &self.incomplete {
             let _ = writeln!(out, "INCOMPLETE: {why}");
         }
         if self.violations.is_empty() && self.incomplete.is_empty() {
             let _ = writeln!(
                 out,
-                "PASS: no violations in {} pages × 4 states",
+                "PASS: no violations in {} pages, {states} states",
                 self.pages.len()
             );
             return out;
@@ -137,6 +150,74 @@ impl Report {
             rules.join(", ")
         );
         out
+    }
+
+    /// Every cookie, storage key and third-party host seen, once each: where it first
+    /// appeared (page, consent state), how, and whether the inventory declares it.
+    fn seen_table(&self, out: &mut String) {
+        if self.sightings.is_empty() {
+            return;
+        }
+        let mut rows = vec![[
+            "seen".to_owned(),
+            "name".to_owned(),
+            "first on".to_owned(),
+            "how".to_owned(),
+            "lifetime".to_owned(),
+            "inventory".to_owned(),
+        ]];
+        let mut shown: Vec<(SightingKind, &str)> = Vec::new();
+        for s in &self.sightings {
+            if shown.contains(&(s.kind, s.name.as_str())) {
+                continue;
+            }
+            shown.push((s.kind, &s.name));
+            // The first of this name in the earliest phase, and on how many pages.
+            let first = self
+                .sightings
+                .iter()
+                .filter(|o| o.kind == s.kind && o.name == s.name)
+                .min_by_key(|o| (o.phase as u8, o.page.clone()))
+                .unwrap_or(s);
+            let pages = self
+                .sightings
+                .iter()
+                .filter(|o| o.kind == s.kind && o.name == s.name)
+                .count();
+            let lifetime = match first.lifetime {
+                Some(Lifetime::Session) => "session".to_owned(),
+                Some(l) => crate::inventory::lifetime_text(l),
+                None => "-".to_owned(),
+            };
+            rows.push([
+                s.kind.label().to_owned(),
+                format!(
+                    "{}{}",
+                    first.name,
+                    if first.http_only { " (HttpOnly)" } else { "" }
+                ),
+                format!(
+                    "{} {}{}",
+                    first.page,
+                    phase_text(first.phase),
+                    if pages > 1 {
+                        format!(" (+{} pages)", pages - 1)
+                    } else {
+                        String::new()
+                    }
+                ),
+                cut(&first.how, 60),
+                lifetime,
+                if first.declared {
+                    "declared"
+                } else {
+                    "UNDECLARED"
+                }
+                .to_owned(),
+            ]);
+        }
+        table(out, &rows);
+        out.push('\n');
     }
 
     /// A self-contained page (`templates/report.html`): inline style, no script, everything
@@ -198,6 +279,13 @@ impl Report {
             "passed": self.passed,
             "violation_count": self.violations.len(),
             "incomplete": self.incomplete,
+            "notes": self.notes,
+            "warnings": self.warnings,
+            "never_seen": self.never_seen,
+            "sightings": self.sightings.iter().map(|s| json!({
+                "kind": s.kind.label(), "name": s.name, "page": s.page, "phase": phase_text(s.phase),
+                "how": s.how, "http_only": s.http_only, "declared": s.declared,
+            })).collect::<Vec<_>>(),
             "violations": violations,
             "rules": rules,
             "pages": pages,
@@ -325,6 +413,10 @@ mod tests {
             rules: Vec::new(),
             violations,
             pages: Vec::new(),
+            sightings: Vec::new(),
+            never_seen: Vec::new(),
+            warnings: Vec::new(),
+            notes: Vec::new(),
         }
     }
 

@@ -34,6 +34,10 @@ const PAGE_INFO: &str = "(() => { \
   const nav = performance.getEntriesByType('navigation')[0]; \
   return { config: c ? c.textContent : null, gated, links, status: nav && nav.responseStatus ? nav.responseStatus : null }; })()";
 
+/// The note on a page of a live site without the Samtykke widget.
+pub const NO_CONSENT_MECHANISM: &str =
+    "no consent mechanism found: the page has no Samtykke widget, so only the state before any choice was audited";
+
 const ASKS: &str = "document.documentElement.classList.contains('sk-ask')";
 const PREFERENCES_OPEN: &str = "(() => { const d = document.getElementById('sk-preferences'); \
   return !!d && (d.open === true || (d.tagName !== 'DIALOG' && d.getBoundingClientRect().height > 0 && getComputedStyle(d).display !== 'none')); })()";
@@ -45,7 +49,16 @@ pub struct Context<'a> {
     /// axe-core's source.
     pub axe: &'a str,
     pub timing: Timing,
+    /// Request policy, byte count and rate limit, shared by every tab.
+    pub shared: cdp::Shared,
+    /// A live site that Samtykke may not have built: a page without the widget is audited as
+    /// it is (before any choice) instead of waiting for a widget that never comes.
+    pub live: bool,
 }
+
+/// The page carries the widget: its configuration or its banner.
+const HAS_WIDGET: &str =
+    "!!document.getElementById('samtykke-config') || !!document.getElementById('sk-banner')";
 
 pub fn run(cx: &Context<'_>, path: &str, kind: StateKind) -> StateRun {
     let mut run = StateRun {
@@ -58,7 +71,7 @@ pub fn run(cx: &Context<'_>, path: &str, kind: StateKind) -> StateRun {
         info: None,
         error: None,
     };
-    let mut page = match Page::open(cx.wire, cx.origin, cx.timing) {
+    let mut page = match Page::open(cx.wire, cx.origin, cx.timing, &cx.shared) {
         Ok(page) => page,
         Err(e) => {
             run.error = Some(format!("cannot open a tab: {e}"));
@@ -67,7 +80,7 @@ pub fn run(cx: &Context<'_>, path: &str, kind: StateKind) -> StateRun {
     };
     let url = format!("{}{path}", cx.origin);
     let outcome = match kind {
-        StateKind::Fresh => fresh(&mut page, &mut run, &url, cx.axe),
+        StateKind::Fresh => fresh(&mut page, &mut run, &url, cx.axe, cx.live),
         StateKind::Reject => choose(&mut page, &mut run, &url, BANNER_REJECT, Phase::Rejected),
         StateKind::Accept => choose(&mut page, &mut run, &url, BANNER_ACCEPT, Phase::Accepted),
         StateKind::Withdraw => withdraw(&mut page, &mut run, &url),
@@ -101,16 +114,31 @@ impl StateRun {
     }
 }
 
-/// Loads `url` as a new visitor would and waits for the widget to start.
-fn arrive(page: &mut Page, run: &mut StateRun, url: &str) -> cdp::Result<()> {
+/// Loads `url` as a new visitor would and waits for the widget to start. On a live site, a
+/// page without the widget is not waited for; true if the page has the widget.
+fn arrive(page: &mut Page, run: &mut StateRun, url: &str, live: bool) -> cdp::Result<bool> {
     page.set_phase(Phase::NoChoice);
     page.goto(url)?;
-    page.wait_for(WIDGET_READY, page.timing().page_timeout)?;
+    if live {
+        // A page that sends the visitor to another host is not this site's to audit.
+        let here = page.location()?;
+        let host = crate::observe::host_of(url);
+        if crate::observe::host_of(&here) != host {
+            return Err(cdp::CdpError(format!(
+                "{url} redirected off {host} to {}; not audited",
+                clip(&here)
+            )));
+        }
+    }
+    let widget = !live || page.eval::<bool>(HAS_WIDGET)?;
+    if widget {
+        page.wait_for(WIDGET_READY, page.timing().page_timeout)?;
+    }
     page.settle();
     if run.info.is_none() {
         run.info = Some(page_info(page)?);
     }
-    Ok(())
+    Ok(widget)
 }
 
 fn page_info(page: &Page) -> cdp::Result<PageInfo> {
@@ -150,9 +178,19 @@ fn page_info(page: &Page) -> cdp::Result<PageInfo> {
 
 /// A first visit: what exists before any choice, then the banner's checks, then what exists
 /// after them (Tab, Escape and the preferences must not have created consent).
-fn fresh(page: &mut Page, run: &mut StateRun, url: &str, axe: &str) -> cdp::Result<()> {
-    arrive(page, run, url)?;
+fn fresh(page: &mut Page, run: &mut StateRun, url: &str, axe: &str, live: bool) -> cdp::Result<()> {
+    let widget = arrive(page, run, url, live)?;
     run.snapshot(page, "on arrival", Phase::NoChoice)?;
+    if !widget {
+        // Not a fault of the page: a page Samtykke did not build has no configuration to read.
+        if let Some(info) = run.info.as_mut() {
+            info.config_problem = None;
+        }
+        run.note(NO_CONSENT_MECHANISM);
+        page.settle();
+        run.snapshot(page, "after settling", Phase::NoChoice)?;
+        return Ok(());
+    }
     let key = run.storage_key();
     banner::check(page, run, axe, &key)?;
     page.settle();
@@ -168,7 +206,7 @@ fn choose(
     button: &str,
     phase: Phase,
 ) -> cdp::Result<()> {
-    arrive(page, run, url)?;
+    arrive(page, run, url, false)?;
     if !click_choice(page, run, button, phase)? {
         return Ok(());
     }
@@ -227,7 +265,7 @@ fn click_choice(
 /// Accept all, come back, open the preferences through the footer control, untick everything
 /// and save: every consent-requiring cookie must go, at once and on the next load.
 fn withdraw(page: &mut Page, run: &mut StateRun, url: &str) -> cdp::Result<()> {
-    arrive(page, run, url)?;
+    arrive(page, run, url, false)?;
     if !click_choice(page, run, BANNER_ACCEPT, Phase::Accepted)? {
         return Ok(());
     }
