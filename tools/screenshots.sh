@@ -9,3 +9,9 @@ out="${1:-target/screenshots}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 cargo run -q -j 2 -p samtykke-e2e --example screenshots -- "$out"
+# Smaller files for committing, when the tools are there (apt install pngquant optipng).
+if command -v pngquant >/dev/null && command -v optipng >/dev/null; then
+  for f in "$out"/*.png; do
+    pngquant --quality 60-85 --strip --force --output "$f" "$f" && optipng -quiet -o2 "$f"
+  done
+fi

@@ -42,6 +42,11 @@ fn main() {
                     "document.getElementById('sk-preferences').open",
                     "the preferences to open",
                 );
+                // The pointer rests where the click was: move it off, so no button shows hover.
+                let _ = visitor.tab.call(
+                    "Input.dispatchMouseEvent",
+                    serde_json::json!({ "type": "mouseMoved", "x": 0, "y": 0 }),
+                );
                 save(&name("preferences"), &look::screenshot(&visitor.tab));
                 written += 2;
             }
@@ -53,6 +58,9 @@ fn main() {
         let visitor = harness.fresh_tab("");
         look::emulate(&visitor.tab, size, false);
         visitor.open(&harness.url("/"));
+        if size == SMALL_PHONE {
+            save(&out.join("index-360-light-banner.png"), &look::screenshot(&visitor.tab));
+        }
         let m = visitor.eval(look::BANNER_METRICS);
         let height = m.get("height").and_then(|v| v.as_f64()).unwrap_or(0.0);
         let share = m.get("share").and_then(|v| v.as_f64()).unwrap_or(0.0);

@@ -90,7 +90,9 @@ impl Scheme {
 pub fn derive(primary: Rgb, accent: Option<Rgb>) -> Result<Palette, BrandError> {
     let accent = accent.unwrap_or(primary);
     let light = light(primary, accent);
-    let ratio = primary.contrast(light.bg).min(primary.contrast(light.surface));
+    let ratio = primary
+        .contrast(light.bg)
+        .min(primary.contrast(light.surface));
     if ratio < MIN_CONTRAST {
         return Err(BrandError::PrimaryTooLight {
             ratio,
@@ -206,9 +208,17 @@ mod tests {
         // The old hand-picked dark shades were #9ccaff (links) and #0b2a4a (header): the
         // derived ones are the same hue and close in lightness.
         let (h, _, l) = palette.dark.primary.hsl();
-        assert!((h - 210.0).abs() < 3.0 && (0.75..0.9).contains(&l), "{}", palette.dark.primary);
+        assert!(
+            (h - 210.0).abs() < 3.0 && (0.75..0.9).contains(&l),
+            "{}",
+            palette.dark.primary
+        );
         let (h, _, l) = palette.dark.head.hsl();
-        assert!((h - 210.0).abs() < 3.0 && l <= 0.18, "{}", palette.dark.head);
+        assert!(
+            (h - 210.0).abs() < 3.0 && l <= 0.18,
+            "{}",
+            palette.dark.head
+        );
     }
 
     #[test]

@@ -210,7 +210,11 @@ mod tests {
         assert!((WHITE.contrast(WHITE) - 1.0).abs() < 1e-9);
         // #767676 on white is the well-known 4.54:1 grey.
         let grey = Rgb::parse("#767676").expect("grey");
-        assert!((grey.contrast(WHITE) - 4.54).abs() < 0.01, "{}", grey.contrast(WHITE));
+        assert!(
+            (grey.contrast(WHITE) - 4.54).abs() < 0.01,
+            "{}",
+            grey.contrast(WHITE)
+        );
         assert_eq!(grey.contrast(WHITE), WHITE.contrast(grey));
     }
 

@@ -34,7 +34,10 @@ impl BrandView {
         let palette = crate::validate::brand::palette(brand);
         let name = |f: &Option<toml::Spanned<String>>| f.as_ref().map(|f| f.get_ref().clone());
         let favicon = name(&brand.favicon).unwrap_or_else(|| "favicon.svg".to_owned());
-        let favicon_type = match favicon.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()) {
+        let favicon_type = match favicon
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+        {
             Some(e) if e == "svg" => "image/svg+xml",
             Some(e) if e == "png" => "image/png",
             _ => "image/x-icon",

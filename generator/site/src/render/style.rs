@@ -13,8 +13,13 @@ pub struct PrintFooter {
 }
 
 pub fn prelude(palette: &Palette, origin: &str, footers: &[PrintFooter]) -> String {
-    let mut css = String::from("/* Written by the build from [brand] and [policy] of site.toml. */\n");
-    let _ = writeln!(css, ":root {{ color-scheme: light dark; {}}}", vars(&palette.light));
+    let mut css =
+        String::from("/* Written by the build from [brand] and [policy] of site.toml. */\n");
+    let _ = writeln!(
+        css,
+        ":root {{ color-scheme: light dark; {}}}",
+        vars(&palette.light)
+    );
     let _ = writeln!(
         css,
         "@media (prefers-color-scheme: dark) {{ :root {{ {}}} }}",
@@ -121,10 +126,19 @@ mod tests {
                 },
             ],
         );
-        assert!(css.contains(&format!("--primary: {};", palette.light.primary)), "{css}");
-        assert!(css.contains(&format!("--primary: {}; ", palette.dark.primary)), "{css}");
+        assert!(
+            css.contains(&format!("--primary: {};", palette.light.primary)),
+            "{css}"
+        );
+        assert!(
+            css.contains(&format!("--primary: {}; ", palette.dark.primary)),
+            "{css}"
+        );
         assert!(css.contains("@page sk-print-nb { @bottom-left { content: \"Versjon 1.0\"; }"));
-        assert!(css.contains(":root:lang(en) body { page: sk-print-en; }"), "{css}");
+        assert!(
+            css.contains(":root:lang(en) body { page: sk-print-en; }"),
+            "{css}"
+        );
         assert!(css.contains("content: \" (\" \"https://example.no\" attr(href)"));
     }
 }

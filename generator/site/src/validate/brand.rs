@@ -31,7 +31,11 @@ pub fn check(brand: &Brand, source: &Source, errors: &mut Diagnostics) {
                     None => d,
                 });
             }
-            Err(BrandError::Derived { scheme, pair, ratio }) => errors.push(
+            Err(BrandError::Derived {
+                scheme,
+                pair,
+                ratio,
+            }) => errors.push(
                 Diagnostic::new(
                     source,
                     Some(field.span()),
@@ -55,7 +59,10 @@ pub fn check(brand: &Brand, source: &Source, errors: &mut Diagnostics) {
 
 /// The named files exist in the theme's `static/`: the site's folder or the built-in theme.
 pub fn files_exist(brand: &Brand, theme_dir: &Path, source: &Source, errors: &mut Diagnostics) {
-    for field in [&brand.logo, &brand.favicon, &brand.image].into_iter().flatten() {
+    for field in [&brand.logo, &brand.favicon, &brand.image]
+        .into_iter()
+        .flatten()
+    {
         let name = field.get_ref();
         let builtin = crate::theme::FILES
             .iter()
@@ -63,9 +70,13 @@ pub fn files_exist(brand: &Brand, theme_dir: &Path, source: &Source, errors: &mu
         let path = theme_dir.join("static").join(name);
         if !builtin && !path.is_file() {
             errors.push(
-                Diagnostic::new(source, Some(field.span()), format!("no file `{name}` in the theme"))
-                    .label(format!("expected {}", path.display()))
-                    .help("brand files live in themes/<theme>/static/; name them by their path there"),
+                Diagnostic::new(
+                    source,
+                    Some(field.span()),
+                    format!("no file `{name}` in the theme"),
+                )
+                .label(format!("expected {}", path.display()))
+                .help("brand files live in themes/<theme>/static/; name them by their path there"),
             );
         }
     }
@@ -128,10 +139,8 @@ fn file_name(
 
 /// The palette of a validated site: its brand colours, else the built-in ones.
 pub fn palette(brand: &Brand) -> brand::Palette {
-    let parse = |f: &Option<Spanned<String>>| {
-        f.as_ref()
-            .and_then(|f| Rgb::parse(f.get_ref().trim()).ok())
-    };
+    let parse =
+        |f: &Option<Spanned<String>>| f.as_ref().and_then(|f| Rgb::parse(f.get_ref().trim()).ok());
     let primary = parse(&brand.primary).unwrap_or(brand::DEFAULT_PRIMARY);
     brand::derive(primary, parse(&brand.accent)).unwrap_or_else(|_| {
         // Validation refused such a colour already; the built-in one always derives.
