@@ -59,7 +59,10 @@ fn main() {
         look::emulate(&visitor.tab, size, false);
         visitor.open(&harness.url("/"));
         if size == SMALL_PHONE {
-            save(&out.join("index-360-light-banner.png"), &look::screenshot(&visitor.tab));
+            save(
+                &out.join("index-360-light-banner.png"),
+                &look::screenshot(&visitor.tab),
+            );
         }
         let m = visitor.eval(look::BANNER_METRICS);
         let height = m.get("height").and_then(|v| v.as_f64()).unwrap_or(0.0);
