@@ -261,3 +261,31 @@ fn every_page_carries_the_brand_in_its_head() {
         assert!(files.contains_key(asset), "{asset} is published");
     }
 }
+
+#[test]
+fn pages_fit_a_320_px_screen_and_hyphenate_by_their_language() {
+    let h = Harness::start();
+    for path in h.page_paths() {
+        let v = visitor_at(&h, &path, (320, 640), false);
+        let fit = v.eval(
+            r##"(function(){
+              var wide = Array.prototype.slice.call(document.querySelectorAll("main h1, main h2, main h3, main p, #sk-banner *"))
+                .filter(function (e) { return e.getBoundingClientRect().right > innerWidth + 0.5; })
+                .map(function (e) { return e.tagName + " " + e.textContent.slice(0, 30); });
+              return { page: document.documentElement.scrollWidth, wide: wide,
+                       lang: document.documentElement.lang, hyphens: getComputedStyle(document.querySelector("main p")).hyphens };
+            })()"##,
+        );
+        assert!(
+            num(&fit, "page") <= 320.0,
+            "{path}: the page scrolls sideways at 320 px: {fit}"
+        );
+        assert_eq!(
+            fit["wide"],
+            json!([]),
+            "{path}: wider than the screen: {fit}"
+        );
+        assert_eq!(fit["lang"], json!("nb"), "{path}");
+        assert_eq!(fit["hyphens"], json!("auto"), "{path}: {fit}");
+    }
+}
