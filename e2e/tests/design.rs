@@ -26,12 +26,13 @@ fn num(v: &Value, key: &str) -> f64 {
 fn the_banner_shows_whole_in_at_most_40_percent_of_a_phone() {
     let h = Harness::start();
     for path in h.page_paths() {
-        for size in [PHONE, SMALL_PHONE] {
+        // 320 px is held to "whole and in view" only: there the choices come before the 40 %.
+        for size in [PHONE, SMALL_PHONE, (320, 640)] {
             let v = visitor_at(&h, &path, size, false);
             let m = v.eval(look::BANNER_METRICS);
             let share = num(&m, "share");
             assert!(
-                share <= 0.40,
+                share <= 0.40 || size.0 < 360,
                 "{path} at {size:?}: the banner covers {:.1} % of the screen: {m}",
                 share * 100.0
             );
