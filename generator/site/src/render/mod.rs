@@ -201,14 +201,6 @@ fn stylesheet_prelude(site: &Site, base: &Base) -> String {
     let origin = url::Url::parse(&base.url)
         .map(|u| u.origin().ascii_serialization())
         .unwrap_or_default();
-    let default = site.default_language();
-    let label = |key: &str, lang: &str| {
-        site.config
-            .labels
-            .get(key)
-            .map_or("", |l| l.get(lang, default))
-            .to_owned()
-    };
     let policy = &site.config.policy;
     let date = policy.date.to_string();
     // 2026-11-30 → 30.11.2026, as the footer writes it.
@@ -216,16 +208,21 @@ fn stylesheet_prelude(site: &Site, base: &Base) -> String {
     let footers: Vec<style::PrintFooter> = site
         .languages
         .iter()
-        .map(|lang| style::PrintFooter {
-            lang: lang.clone(),
-            text: format!(
-                "{} · {} {} · {} {}",
-                site.config.controller.name,
-                label("policy_version", lang),
-                policy.version,
-                label("policy_date", lang),
-                shown.join(".")
-            ),
+        .map(|lang| {
+            // The labels as the pages get them, fallbacks included.
+            let labels = context::language_context(site, lang, &base.url).labels;
+            let label = |key: &str| labels.get(key).map_or("", String::as_str).to_owned();
+            style::PrintFooter {
+                lang: lang.clone(),
+                text: format!(
+                    "{} · {} {} · {} {}",
+                    site.config.controller.name,
+                    label("policy_version"),
+                    policy.version,
+                    label("policy_date"),
+                    shown.join(".")
+                ),
+            }
         })
         .collect();
     style::prelude(&palette, &origin, &footers)
