@@ -177,7 +177,11 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
         .map_err(|e| theme_error("static files", &e))?;
     if let Some(css) = statics.get_mut("style.css") {
         let mut with_prelude = stylesheet_prelude(site, &base).into_bytes();
-        with_prelude.append(css);
+        match std::str::from_utf8(css) {
+            Ok(text) => with_prelude.extend(style::without_comments(text).into_bytes()),
+            // Not text we can read: passed on untouched.
+            Err(_) => with_prelude.append(css),
+        }
         *css = with_prelude;
     }
     assets.add_theme_static(statics);

@@ -98,10 +98,63 @@ pub fn string(text: &str) -> String {
     out
 }
 
+/// `css` without its comments and blank lines: the theme's comments say why for its readers,
+/// and visitors need not download them. Strings are kept whole, whatever they hold.
+pub fn without_comments(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut chars = css.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' => {
+                out.push(c);
+                while let Some(d) = chars.next() {
+                    out.push(d);
+                    if d == '\\' {
+                        if let Some(e) = chars.next() {
+                            out.push(e);
+                        }
+                    } else if d == c || d == '\n' {
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut last = ' ';
+                for d in chars.by_ref() {
+                    if last == '*' && d == '/' {
+                        break;
+                    }
+                    last = d;
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+        .fold(String::with_capacity(out.len()), |mut acc, l| {
+            acc.push_str(l);
+            acc.push('\n');
+            acc
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::brand;
+
+    #[test]
+    fn comments_go_and_strings_stay() {
+        let css =
+            "/* a */\na { content: \"/* not */\"; } /* b\n c */\n\nb { x: '\\'/*'; }\n/* unclosed";
+        assert_eq!(
+            without_comments(css),
+            "a { content: \"/* not */\"; }\nb { x: '\\'/*'; }\n"
+        );
+    }
 
     #[test]
     fn strings_cannot_end_the_rule() {
