@@ -5,6 +5,8 @@
 //! Using host names rather than bare 127.0.0.1 lets cookies live on a parent domain
 //! (`.hesbynett.test`), as they do on the real site, so the purge is tested where it matters.
 
+pub mod look;
+
 use samtykke_audit::browser::Chromium;
 use samtykke_audit::tab::Tab;
 use samtykke_serve::http::{Config, Files, Hook, Server};

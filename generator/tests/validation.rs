@@ -530,3 +530,71 @@ fn built_policies_hold_only_expected_source_expressions() {
     // The real Hesbynett content too.
     check_built_policies(&common::repo_root(), &["https://www.google-analytics.com"]);
 }
+
+#[test]
+fn a_brand_colour_too_light_for_text_is_refused_where_it_is_written() {
+    let errors = errors_with("content/site.toml", "impossible_brand.site.toml");
+    let d = only_error(
+        &errors,
+        "content/site.toml",
+        8,
+        11,
+        "the brand colour `#ffcc00` is too light to carry text",
+    );
+    let label = d.label.clone();
+    assert!(
+        label.contains("1.5:1") && label.contains("4.5:1"),
+        "{label}"
+    );
+    let help = d.help.expect("suggests a shade");
+    assert!(help.contains("`#"), "{help}");
+}
+
+/// The minimal site.toml with a `[brand]` table after `theme`.
+fn with_brand(brand: &str) -> Vec<Diagnostic> {
+    let site = std::fs::read_to_string(common::fixture("minimal/content/site.toml")).expect("site");
+    let text = site.replacen(
+        "theme = \"hesbynett\"\n",
+        &format!("theme = \"hesbynett\"\n[brand]\n{brand}\n"),
+        1,
+    );
+    let dir = common::site_with(&[("content/site.toml", &text)]);
+    match model::load(dir.path()) {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors.0,
+    }
+}
+
+#[test]
+fn brand_colours_and_files_are_checked() {
+    let errors = with_brand("primary = \"#0b3d6\"");
+    let d = only_error(
+        &errors,
+        "content/site.toml",
+        7,
+        11,
+        "the brand's primary colour is not a colour",
+    );
+    assert!(d.label.contains("6 hex digits"), "{}", d.label);
+    let errors = with_brand("logo = \"mangler.svg\"");
+    let d = only_error(
+        &errors,
+        "content/site.toml",
+        7,
+        8,
+        "no file `mangler.svg` in the theme",
+    );
+    assert!(d.label.contains("static"), "{}", d.label);
+    let errors = with_brand("logo = \"../content/site.toml\"");
+    only_error(
+        &errors,
+        "content/site.toml",
+        7,
+        8,
+        "the brand's logo `../content/site.toml` cannot be used",
+    );
+    assert!(
+        with_brand("logo = \"logo.svg\"\nprimary = \"#0B3D6E\"").is_empty(),
+        "Hesbynett's own brand loads"
+    );
+}

@@ -5,8 +5,10 @@
 //! → `output` (written atomically). `build` puts those together and [`Error`] is what any of it
 //! returns; `check` reports what the policy and inventory still lack. Nothing here serves HTTP or drives a browser.
 
+pub mod brand;
 pub mod build;
 pub mod check;
+pub mod colour;
 pub mod compress;
 pub mod content;
 pub mod diagnostics;

@@ -97,6 +97,12 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
             return Err(errors);
         }
     };
+    validate::brand::files_exist(
+        &content.site.brand,
+        &theme_dir,
+        &content.site_source,
+        &mut errors,
+    );
     let shortcodes = crate::theme::shortcodes(&theme_dir);
 
     let default_lang = content.site.default_language.get_ref().clone();

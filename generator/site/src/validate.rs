@@ -8,6 +8,7 @@ use crate::content::site::{SiteFile, REQUIRED_CONSENT_TEXTS};
 use crate::diagnostics::{Diagnostic, Diagnostics, Source};
 use std::collections::HashMap;
 
+pub mod brand;
 pub mod gated;
 pub mod urls;
 
@@ -217,6 +218,7 @@ pub fn site(site: &SiteFile, source: &Source, errors: &mut Diagnostics) {
             localized(hours, "a phone's opening hours", source, site, errors);
         }
     }
+    brand::check(&site.brand, source, errors);
     let tables = TableSpans::of(source);
     required_texts(
         &site.consent.texts,

@@ -28,6 +28,31 @@ pub struct SiteFile {
     pub headers: HeadersConfig,
     #[serde(default)]
     pub build: BuildConfig,
+    /// Logo, colours, favicon and share picture (see `brand`).
+    #[serde(default)]
+    pub brand: Brand,
+}
+
+/// `[brand]`: the company's look. Files are named by their path in the theme's `static/`
+/// (the site's `themes/<name>/static/` or the built-in theme's).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Brand {
+    /// An SVG shown in the header before the site's name.
+    #[serde(default)]
+    pub logo: Option<Spanned<String>>,
+    /// `favicon.svg` (the built-in one) unless named.
+    #[serde(default)]
+    pub favicon: Option<Spanned<String>>,
+    /// The picture a shared link shows (Open Graph, Twitter card): PNG or JPEG, 1200×630.
+    #[serde(default)]
+    pub image: Option<Spanned<String>>,
+    /// `#rrggbb`: links, buttons and the header. Must reach 4.5:1 on white.
+    #[serde(default)]
+    pub primary: Option<Spanned<String>>,
+    /// `#rrggbb`: decoration only (stripes and borders).
+    #[serde(default)]
+    pub accent: Option<Spanned<String>>,
 }
 
 /// `[headers]`: what the written `_headers`, `.htaccess` and nginx snippet send.

@@ -14,12 +14,74 @@ pub struct SiteView {
     pub languages: Vec<LanguageView>,
     pub controller: ControllerView,
     pub policy: PolicyView,
+    pub brand: BrandView,
+}
+
+/// `[brand]` as the head and header use it: URLs of the files, and the derived colours.
+#[derive(Debug, Clone, Serialize)]
+pub struct BrandView {
+    pub logo: Option<String>,
+    pub favicon: String,
+    pub favicon_type: &'static str,
+    /// Absolute: crawlers fetch it from elsewhere.
+    pub image: Option<String>,
+    pub theme_color_light: String,
+    pub theme_color_dark: String,
+}
+
+impl BrandView {
+    fn of(brand: &crate::content::site::Brand, base_url: &str) -> BrandView {
+        let palette = crate::validate::brand::palette(brand);
+        let name = |f: &Option<toml::Spanned<String>>| f.as_ref().map(|f| f.get_ref().clone());
+        let favicon = name(&brand.favicon).unwrap_or_else(|| "favicon.svg".to_owned());
+        let favicon_type = match favicon
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+        {
+            Some(e) if e == "svg" => "image/svg+xml",
+            Some(e) if e == "png" => "image/png",
+            _ => "image/x-icon",
+        };
+        BrandView {
+            logo: name(&brand.logo).map(|l| format!("/{l}")),
+            favicon: format!("/{favicon}"),
+            favicon_type,
+            image: name(&brand.image).map(|i| format!("{base_url}/{i}")),
+            theme_color_light: palette.light.head.to_string(),
+            theme_color_dark: palette.dark.head.to_string(),
+        }
+    }
+}
+
+/// Open Graph's `og:locale` (`nb_NO`) for a BCP 47 tag: a region when the tag names one, else
+/// the country where the language is mostly written.
+pub fn og_locale(tag: &str) -> String {
+    let mut parts = tag.split('-');
+    let language = parts.next().unwrap_or_default().to_ascii_lowercase();
+    if let Some(region) = parts.find(|p| p.len() == 2) {
+        return format!("{language}_{}", region.to_ascii_uppercase());
+    }
+    let region = match language.as_str() {
+        "nb" | "nn" | "no" | "se" => "NO",
+        "en" => "GB",
+        "sv" => "SE",
+        "da" => "DK",
+        "fi" => "FI",
+        "is" => "IS",
+        "de" => "DE",
+        "fr" => "FR",
+        "pl" => "PL",
+        _ => return language,
+    };
+    format!("{language}_{region}")
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LanguageView {
     pub code: String,
     pub name: String,
+    /// `nb_NO`, for `og:locale`.
+    pub locale: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -183,6 +245,7 @@ pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageCont
                 .languages
                 .iter()
                 .map(|code| LanguageView {
+                    locale: og_locale(code),
                     code: code.clone(),
                     name: config
                         .languages
@@ -214,6 +277,7 @@ pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageCont
                 date: config.policy.date.to_string(),
                 url: policy_url.clone(),
             },
+            brand: BrandView::of(&config.brand, base_url),
         },
         labels: texts(&config.labels, lang, default),
         consent: ConsentView {

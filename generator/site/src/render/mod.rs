@@ -8,6 +8,7 @@ pub mod context;
 pub mod csp;
 pub mod headers;
 pub mod prefix;
+pub mod style;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::PLACEHOLDER_PREFIX;
@@ -168,8 +169,17 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
     let base = Base::of(site, options);
     let tera = load_templates(site)?;
     let mut assets = assets::Assets::default();
-    let statics = theme::static_files(&site.root, &site.theme_dir)
+    let mut statics = theme::static_files(&site.root, &site.theme_dir)
         .map_err(|e| theme_error("static files", &e))?;
+    if let Some(css) = statics.get_mut("style.css") {
+        let mut with_prelude = stylesheet_prelude(site, &base).into_bytes();
+        match std::str::from_utf8(css) {
+            Ok(text) => with_prelude.extend(style::without_comments(text).into_bytes()),
+            // Not text we can read: passed on untouched.
+            Err(_) => with_prelude.append(css),
+        }
+        *css = with_prelude;
+    }
     assets.add_theme_static(statics);
     let shared = shared(site, options, &base, &mut assets)?;
 
@@ -183,6 +193,39 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
     let model = headers::Model::new(&shared.policy, &settings, rendered.files.keys());
     rendered.files.extend(headers::files(&model));
     Ok(rendered)
+}
+
+/// The brand's colours and the printed pages' footers, put before the theme's `style.css`.
+fn stylesheet_prelude(site: &Site, base: &Base) -> String {
+    let palette = crate::validate::brand::palette(&site.config.brand);
+    let origin = url::Url::parse(&base.url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
+    let policy = &site.config.policy;
+    let date = policy.date.to_string();
+    // 2026-11-30 → 30.11.2026, as the footer writes it.
+    let shown: Vec<&str> = date.split('-').rev().collect();
+    let footers: Vec<style::PrintFooter> = site
+        .languages
+        .iter()
+        .map(|lang| {
+            // The labels as the pages get them, fallbacks included.
+            let labels = context::language_context(site, lang, &base.url).labels;
+            let label = |key: &str| labels.get(key).map_or("", String::as_str).to_owned();
+            style::PrintFooter {
+                lang: lang.clone(),
+                text: format!(
+                    "{} · {} {} · {} {}",
+                    site.config.controller.name,
+                    label("policy_version"),
+                    policy.version,
+                    label("policy_date"),
+                    shown.join(".")
+                ),
+            }
+        })
+        .collect();
+    style::prelude(&palette, &origin, &footers)
 }
 
 /// The head every page carries, with the CSP that allows exactly its inline scripts, the
