@@ -11,6 +11,7 @@ pub mod compress;
 pub mod content;
 pub mod diagnostics;
 mod error;
+pub mod i18n;
 pub mod init;
 pub mod markdown;
 pub mod model;
@@ -18,6 +19,7 @@ pub mod output;
 pub mod render;
 pub mod site_fs;
 pub mod theme;
+pub mod translations;
 pub mod validate;
 pub mod widget_config;
 

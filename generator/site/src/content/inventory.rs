@@ -25,8 +25,11 @@ pub struct Category {
     pub necessary: Spanned<bool>,
     #[serde(default)]
     pub order: i64,
-    pub title: Localized,
-    pub description: Localized,
+    /// Built in for the standard categories (`i18n`); the site's text overrides it per language.
+    #[serde(default)]
+    pub title: Option<Localized>,
+    #[serde(default)]
+    pub description: Option<Localized>,
 }
 
 fn not_necessary() -> Spanned<bool> {

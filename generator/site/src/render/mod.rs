@@ -359,6 +359,7 @@ fn not_found_view(language: &LanguageContext, base_url: &str) -> PageView {
         permalink: format!("{base_url}/404.html"),
         content: String::new(),
         translations: Vec::new(),
+        switcher: Vec::new(),
     }
 }
 
@@ -501,6 +502,7 @@ fn page_view(
                 url: format!("{base_url}{}", p.url),
             })
             .collect(),
+        switcher: context::switcher(site, page),
     };
     if page.body.shortcodes.is_empty() {
         view.content = page.body.html.clone();
