@@ -198,7 +198,10 @@ fn place(
             errors.push(
                 Diagnostic::new(
                     &file.source,
-                    file.front.slug.as_ref().map(|s| s.span()),
+                    file.front
+                        .slug
+                        .as_ref()
+                        .map(|s| crate::render::in_front_matter(&file.source.text, s.span())),
                     format!("two pages have the URL `{url}`"),
                 )
                 .label(format!("{} has it too", first.path.display()))
@@ -236,7 +239,10 @@ fn url_slug<'a>(file: &'a PageFile, errors: &mut Diagnostics) -> Option<&'a str>
     errors.push(
         Diagnostic::new(
             &file.source,
-            Some(slug.span()),
+            Some(crate::render::in_front_matter(
+                &file.source.text,
+                slug.span(),
+            )),
             format!("`{text}` cannot be a page's slug"),
         )
         .label("expected lowercase letters a-z, digits and `-`, with `/` between folders")

@@ -37,28 +37,27 @@ impl std::fmt::Display for Summary {
             1 => format!("1 {one}"),
             n => format!("{n} {many}"),
         };
-        match (self.texts, self.pages) {
-            (0, 0) => write!(
-                f,
-                "{lang}: every text is in {lang}, none falls back to {default}"
-            ),
-            (texts, 0) => write!(
-                f,
-                "{lang}: {} fall back to {default}",
-                count(texts, "text", "texts")
-            ),
-            (0, pages) => write!(
-                f,
-                "{lang}: {} fall back to {default}",
-                count(pages, "page", "pages")
-            ),
-            (texts, pages) => write!(
-                f,
-                "{lang}: {} and {} fall back to {default}",
+        let verb = if self.texts + self.pages == 1 {
+            "falls"
+        } else {
+            "fall"
+        };
+        let what = match (self.texts, self.pages) {
+            (0, 0) => {
+                return write!(
+                    f,
+                    "{lang}: every text is in {lang}, none falls back to {default}"
+                )
+            }
+            (texts, 0) => count(texts, "text", "texts"),
+            (0, pages) => count(pages, "page", "pages"),
+            (texts, pages) => format!(
+                "{} and {}",
                 count(texts, "text", "texts"),
                 count(pages, "page", "pages")
             ),
-        }
+        };
+        write!(f, "{lang}: {what} {verb} back to {default}")
     }
 }
 

@@ -1,7 +1,8 @@
 //! `samtykke check`: validates the site as `build` does, renders it in memory, writes nothing,
 //! and reports what the policy and the inventory still lack against compliance.md:
 //! the inventory rules C-1 to C-3 ([`inventory`]), the policy's contents C-25 to C-33
-//! ([`policy`]), internal links and anchors ([`links`]), and placeholders left in the text.
+//! ([`policy`]), internal links and anchors ([`links`]), placeholders left in the text, and
+//! every text that falls back to the default language ([`translations`]).
 //!
 //! The policy rules are heuristics over the Norwegian text, each spelled out in [`policy`]: they
 //! find a missing section, not a wrong one. A finding says what it looked for, so an editor can
@@ -12,6 +13,7 @@ mod inventory;
 mod links;
 mod policy;
 mod text;
+mod translations;
 
 use crate::build::{self, Error};
 use crate::model::{Page, Site};
@@ -55,6 +57,7 @@ const RULES: &[&str] = &[
     "C-33",
     "link",
     "placeholder",
+    "translation",
 ];
 
 /// The site and what the rules read: each page's text, and its rendered HTML.
@@ -113,6 +116,7 @@ pub fn check(root: &Path) -> Result<Report, Error> {
     policy::check(&cx, &mut findings);
     links::check(&cx, &mut findings);
     placeholders(&cx, &mut findings);
+    translations::check(&cx, &mut findings);
     findings.sort_by_key(|f| {
         RULES
             .iter()
