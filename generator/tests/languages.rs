@@ -11,8 +11,11 @@ use samtykke_site::i18n;
 use samtykke_site::render::Options;
 use std::path::Path;
 
-/// A copy of the languages fixture with `edit` applied to the named files (`None` removes one).
-fn site(edits: &[(&str, Option<&dyn Fn(String) -> String>)]) -> tempfile::TempDir {
+/// A change to one file's text; `None` removes the file.
+type Edit<'a> = Option<&'a dyn Fn(String) -> String>;
+
+/// A copy of the languages fixture with each edit applied to its file.
+fn site(edits: &[(&str, Edit)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     common::copy_dir(
         &common::fixture("languages/content"),
