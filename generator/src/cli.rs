@@ -52,6 +52,10 @@ pub enum Command {
         /// change them (without them the site uses the built-in theme).
         #[arg(long)]
         theme_files: bool,
+        /// The site's languages, the default first: pages in each, every place to fill in
+        /// marked in that language (nb, nn and en have built-in interface texts).
+        #[arg(long, value_delimiter = ',', default_value = "nb")]
+        languages: Vec<String>,
     },
     #[cfg(feature = "audit")]
     /// Audit a built site in headless Chromium: cookies, storage and third-party requests before

@@ -140,7 +140,12 @@ fn placeholders(cx: &Cx, findings: &mut Vec<Finding>) {
         .chain(site.pages.iter().map(|p| &p.file.source));
     for source in sources {
         let text = &source.text;
-        for (at, _) in text.match_indices(text::PLACEHOLDER) {
+        let mut found: Vec<usize> = text::PLACEHOLDERS
+            .iter()
+            .flat_map(|p| text.match_indices(p).map(|(at, _)| at))
+            .collect();
+        found.sort_unstable();
+        for at in found {
             let covered = findings.iter().any(|f| {
                 f.diagnostic.source.path == source.path
                     && f.diagnostic.span.as_ref().is_some_and(|s| s.contains(&at))
@@ -148,7 +153,9 @@ fn placeholders(cx: &Cx, findings: &mut Vec<Finding>) {
             if covered {
                 continue;
             }
-            let line_end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+            // To the end of the line, or of the TOML string it is in: one line may hold a
+            // placeholder per language (`{ nb = "MANGLER: …", en = "MISSING: …" }`).
+            let line_end = text[at..].find(['\n', '"']).map_or(text.len(), |n| at + n);
             let end = at
                 + text[at..line_end]
                     .trim_end_matches(['"', '}', ' ', '\r'])
@@ -156,7 +163,7 @@ fn placeholders(cx: &Cx, findings: &mut Vec<Finding>) {
             findings.push(
                 Finding::new("placeholder", source, Some(at..end), "a placeholder is left in the text")
                     .label("fill this in")
-                    .why("the text is not finished: each «MANGLER:» marks something the reader must be told")
+                    .why("the text is not finished: each «MANGLER:» (nn «MANGLAR:», en «MISSING:») marks something the reader must be told")
                     .help("write the missing text in place of the placeholder, then run check again"),
             );
         }
