@@ -325,3 +325,45 @@ fn a_slug_that_is_not_a_name_or_taken_twice_is_an_error() {
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert_eq!(errors[0].message, "two pages have the URL `/en/cookies/`");
 }
+
+/// A standard category's description rewritten in Bokmål only: the other languages show the
+/// built-in one, which `check` points out (the build's fallback count does not: nothing is shown
+/// in another language). Rewritten to the built-in words, it is not reported.
+#[test]
+fn a_built_in_text_reworded_in_one_language_only_is_reported() {
+    let reword = |description: &'static str| {
+        move |s: String| {
+            s.replace(
+                "[categories.analytics]\norder = 1",
+                &format!(
+                    "[categories.analytics]\norder = 1\ndescription = {{ nb = \"{description}\" }}"
+                ),
+            )
+        }
+    };
+    let own = reword("Vi teller besøk med Matomo på egen server.");
+    let root = site(&[("cookies.toml", Some(&own))]);
+    let report = check(root.path()).expect("checks");
+    let found: Vec<(usize, String)> = report
+        .of("translation")
+        .iter()
+        .map(|f| (f.diagnostic.line_col().0, f.diagnostic.message.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (7, "`en`: [categories.analytics] description is your own in `nb`, but `en` shows the built-in text".to_owned()),
+            (7, "`nn`: [categories.analytics] description is your own in `nb`, but `nn` shows the built-in text".to_owned()),
+        ]
+    );
+    let (_, summary) = built(root.path());
+    assert!(summary.languages.iter().all(|l| l.texts == 0));
+
+    let same =
+        reword("Teller besøk og måler hvordan nettstedet brukes, slik at vi kan gjøre det bedre.");
+    let root = site(&[("cookies.toml", Some(&same))]);
+    assert!(check(root.path())
+        .expect("checks")
+        .of("translation")
+        .is_empty());
+}

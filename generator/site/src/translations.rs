@@ -19,6 +19,9 @@ pub struct Missing<'a> {
     pub key: String,
     /// A whole page rather than a text in one.
     pub page: bool,
+    /// Not a fallback: the page shows the built-in text in its own language, where the site
+    /// rewrote that text in the default language (so the two may no longer say the same).
+    pub builtin: bool,
 }
 
 /// Per language other than the default: how many texts and pages fall back.
@@ -68,7 +71,10 @@ pub fn summary(site: &Site) -> Vec<Summary> {
         .iter()
         .filter(|l| l.as_str() != default)
         .map(|lang| {
-            let missing = missing(site, lang);
+            let missing: Vec<Missing> = missing(site, lang)
+                .into_iter()
+                .filter(|m| !m.builtin)
+                .collect();
             let pages = missing.iter().filter(|m| m.page).count();
             Summary {
                 lang: lang.clone(),
@@ -97,6 +103,7 @@ pub fn missing<'a>(site: &'a Site, lang: &str) -> Vec<Missing<'a>> {
                     span: text.map(Localized::span),
                     key,
                     page: false,
+                    builtin: false,
                 });
             }
         };
@@ -185,6 +192,7 @@ pub fn missing<'a>(site: &'a Site, lang: &str) -> Vec<Missing<'a>> {
         }
     }
 
+    reworded(site, lang, &mut out);
     for page in site.pages.iter().filter(|p| p.lang == default) {
         if site.page(&page.file.slug, lang).is_none() {
             out.push(Missing {
@@ -193,8 +201,77 @@ pub fn missing<'a>(site: &'a Site, lang: &str) -> Vec<Missing<'a>> {
                 span: None,
                 key: format!("page `{}`", page.file.slug),
                 page: true,
+                builtin: false,
             });
         }
     }
     out
+}
+
+/// The interface texts the site rewrote in the default language but not in `lang`, where the
+/// page shows the built-in text instead: the two may no longer say the same (a category
+/// description that names the site's analytics provider, say). A site text that is the
+/// built-in one word for word changes nothing and is not listed.
+fn reworded<'a>(site: &'a Site, lang: &str, out: &mut Vec<Missing<'a>>) {
+    let default = site.default_language();
+    let config = &site.config;
+    let mut texts: Vec<(&'a Source, &'a Localized, Table, &'a str, String)> = Vec::new();
+    for (key, text) in &config.consent.texts {
+        if !i18n::EDITOR_CONSENT_TEXTS.contains(&key.as_str()) {
+            texts.push((
+                &site.config_source,
+                text,
+                Table::Consent,
+                key,
+                format!("[consent.texts] {key}"),
+            ));
+        }
+    }
+    for (key, text) in &config.labels {
+        texts.push((
+            &site.config_source,
+            text,
+            Table::Labels,
+            key,
+            format!("[labels] {key}"),
+        ));
+    }
+    for (id, category) in &site.inventory.categories {
+        for (field, text, table) in [
+            ("title", &category.title, Table::CategoryTitle),
+            (
+                "description",
+                &category.description,
+                Table::CategoryDescription,
+            ),
+        ] {
+            if let Some(text) = text {
+                texts.push((
+                    &site.inventory_source,
+                    text,
+                    table,
+                    id,
+                    format!("[categories.{id}] {field}"),
+                ));
+            }
+        }
+    }
+    for (source, text, table, key, shown) in texts {
+        let map = text.0.get_ref();
+        let Some(own) = map.get(default) else {
+            continue;
+        };
+        let standard = i18n::interface(None, table, key, default, default).map(|c| c.text);
+        let chosen = i18n::interface(Some(text), table, key, lang, default);
+        if standard != Some(own.as_str()) && chosen.is_some_and(|c| c.builtin && c.lang == lang) {
+            out.push(Missing {
+                lang: lang.to_owned(),
+                source,
+                span: Some(text.span()),
+                key: shown,
+                page: false,
+                builtin: true,
+            });
+        }
+    }
 }
