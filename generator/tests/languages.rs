@@ -214,8 +214,14 @@ fn a_missing_translation_falls_back_marked_and_is_reported_where_it_is() {
         let end = at + s[at + 8..].find('"').expect("end") + 9;
         format!("{}{}", &s[..at], &s[end..])
     };
-    let drop_en_purpose: &dyn Fn(String) -> String =
-        &|s: String| s.replace(", en = \"Counts how many people visit the website.\"", "");
+    let drop_en_purpose: &dyn Fn(String) -> String = &|s: String| {
+        // The service's name becomes words, given in nb and nn only.
+        s.replace(", en = \"Counts how many people visit the website.\"", "")
+            .replace(
+                "name = \"Fjordlys\"",
+                "name = { nb = \"Nettstedet\", nn = \"Nettstaden\" }",
+            )
+    };
     let root = site(&[
         ("site.toml", Some(drop_en_body)),
         ("cookies.toml", Some(drop_en_purpose)),
@@ -225,7 +231,7 @@ fn a_missing_translation_falls_back_marked_and_is_reported_where_it_is() {
     let lines: Vec<String> = summary.languages.iter().map(ToString::to_string).collect();
     assert_eq!(
         lines,
-        ["en: 2 texts fall back to nb", "nn: 1 page falls back to nb"]
+        ["en: 3 texts fall back to nb", "nn: 1 page falls back to nb"]
     );
     // Shown in Bokmål, inside an element that says so.
     let en = page(&out, "en/index.html");
@@ -236,6 +242,9 @@ fn a_missing_translation_falls_back_marked_and_is_reported_where_it_is() {
         en_cookies.contains("<td>1 year</td>"),
         "the lifetime is translated"
     );
+    assert!(en_cookies.contains("<span class=\"sk-meta\" lang=\"nb\">Nettstedet</span>"));
+    let nn_cookies = page(&out, "nn/informasjonskapslar/index.html");
+    assert!(nn_cookies.contains("<span class=\"sk-meta\">Nettstaden</span>"));
     // The Nynorsk menu lists the Bokmål policy page, marked as Bokmål.
     let nn = page(&out, "nn/index.html");
     assert!(
@@ -273,6 +282,11 @@ fn a_missing_translation_falls_back_marked_and_is_reported_where_it_is() {
                 "content/cookies.toml".to_owned(),
                 29,
                 "`en`: cookie `fl_visits` purpose has no `en` text".to_owned()
+            ),
+            (
+                "content/cookies.toml".to_owned(),
+                9,
+                "`en`: [services.fjordlys] name has no `en` text".to_owned()
             ),
             (
                 "content/personvern.md".to_owned(),

@@ -592,3 +592,34 @@ fn built_policies_hold_only_expected_source_expressions() {
     // The real Hesbynett content too.
     check_built_policies(&common::repo_root(), &["https://www.google-analytics.com"]);
 }
+
+/// A service's name given per language needs the default language, and is pointed at.
+#[test]
+fn a_service_name_per_language_needs_the_default_language() {
+    let inventory = std::fs::read_to_string(common::fixture("minimal/content/cookies.toml"))
+        .expect("fixture")
+        .replace("name = \"Testnett\"", "name = { nb = \"Nettstedet\" }");
+    let site = common::site_with(&[("content/cookies.toml", &inventory)]);
+    assert!(
+        model::load(site.path()).is_ok(),
+        "a name per language loads"
+    );
+    let inventory = inventory.replace("{ nb = \"Nettstedet\" }", "{ en = \"The website\" }");
+    let site = common::site_with(&[("content/cookies.toml", &inventory)]);
+    let errors = model::load(site.path()).expect_err("no nb name").0;
+    let line = inventory
+        .lines()
+        .position(|l| l.starts_with("name = { en"))
+        .expect("the name")
+        + 1;
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert_eq!(
+        errors[0].message,
+        "service `nettsted`'s name has no text in the default language `nb`"
+    );
+    assert_eq!(errors[0].line_col(), (line, 8));
+    assert_eq!(
+        errors[1].message,
+        "service `nettsted`'s name has a text in unknown language `en`"
+    );
+}

@@ -192,6 +192,20 @@ pub fn missing<'a>(site: &'a Site, lang: &str) -> Vec<Missing<'a>> {
         }
     }
 
+    // After the texts above: their closure holds `out` until its last use.
+    for (id, service) in &inventory.services {
+        let (_, shown_in) = service.name.get(lang, default);
+        if shown_in.is_some_and(|l| l != lang) {
+            out.push(Missing {
+                lang: lang.to_owned(),
+                source: inv_source,
+                span: crate::content::localized::service_name_span(&inv_source.text, id),
+                key: format!("[services.{id}] name"),
+                page: false,
+                builtin: false,
+            });
+        }
+    }
     reworded(site, lang, &mut out);
     for page in site.pages.iter().filter(|p| p.lang == default) {
         if site.page(&page.file.slug, lang).is_none() {

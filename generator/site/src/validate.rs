@@ -469,6 +469,17 @@ fn check_service(cx: &Entry, id: &str, service: &Service, errors: &mut Diagnosti
             ));
         }
     }
+    if let crate::content::localized::Name::PerLanguage(names) = &service.name {
+        let span = crate::content::localized::service_name_span(&source.text, id);
+        let spanned = Localized(toml::Spanned::new(span.unwrap_or(0..0), names.clone()));
+        localized(
+            &spanned,
+            &format!("service `{id}`'s name"),
+            source,
+            site,
+            errors,
+        );
+    }
     if let Some(transfer) = &service.transfer {
         localized(
             transfer,

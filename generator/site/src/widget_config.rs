@@ -90,7 +90,8 @@ struct AskedService<'a> {
     /// Whose consent starts the script: moving it to another optional category changes what a
     /// visitor's earlier "yes" covers.
     category: Option<&'a str>,
-    name: &'a str,
+    /// A name given per language is hashed in every language, like the other texts.
+    name: &'a crate::content::localized::Name,
     provider: &'a str,
     host: &'a str,
     script: Option<&'a str>,

@@ -71,6 +71,8 @@ pub struct CategoryView {
 pub struct CookieView {
     pub name: String,
     pub service_name: String,
+    /// The language of `service_name` where it is not the page's (a fallback).
+    pub service_name_lang: Option<String>,
     pub provider: String,
     pub host: String,
     pub party: &'static str,
@@ -241,9 +243,13 @@ pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageCont
                             editor_text(c.purpose.as_ref(), lang, default);
                         let (lifetime, lifetime_lang) =
                             editor_text(c.lifetime.as_ref(), lang, default);
+                        let (service_name, service_name_lang) = service.name.get(lang, default);
                         Some(CookieView {
                             name: c.name.get_ref().clone(),
-                            service_name: service.name.clone(),
+                            service_name: service_name.to_owned(),
+                            service_name_lang: service_name_lang
+                                .filter(|l| *l != lang)
+                                .map(str::to_owned),
                             provider: service.provider.clone(),
                             host: service.host.get_ref().clone(),
                             party: c.party.as_str(),
