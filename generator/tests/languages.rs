@@ -250,6 +250,8 @@ fn a_missing_translation_falls_back_marked_and_is_reported_where_it_is() {
     assert!(
         nn.contains(r#"<li><a href="/personvern/" lang="nb" hreflang="nb">Personvern</a></li>"#)
     );
+    // So does its footer's link to the policy.
+    assert!(nn.contains(r#"<a href="/personvern/" lang="nb">Personvern</a>"#));
     // Its switcher leads to the Nynorsk home, where the page has no translation.
     let nb_policy = page(&out, "personvern/index.html");
     assert_eq!(
