@@ -282,13 +282,13 @@ fn a_missing_translation_falls_back_marked_and_is_reported_where_it_is() {
             ),
             (
                 "content/cookies.toml".to_owned(),
-                29,
-                "`en`: cookie `fl_visits` purpose has no `en` text".to_owned()
+                9,
+                "`en`: [services.fjordlys] name has no `en` text".to_owned()
             ),
             (
                 "content/cookies.toml".to_owned(),
-                9,
-                "`en`: [services.fjordlys] name has no `en` text".to_owned()
+                29,
+                "`en`: cookie `fl_visits` purpose has no `en` text".to_owned()
             ),
             (
                 "content/personvern.md".to_owned(),

@@ -86,28 +86,46 @@ pub fn summary(site: &Site) -> Vec<Summary> {
         .collect()
 }
 
-/// Every fallback of `lang`, in file order: site.toml, cookies.toml, then the pages.
+/// Every fallback of `lang`: site.toml's, cookies.toml's, then the pages', and the built-in
+/// texts shown where the site reworded them (see [`reworded`]).
 pub fn missing<'a>(site: &'a Site, lang: &str) -> Vec<Missing<'a>> {
-    let default = site.default_language();
     let mut out = Vec::new();
-    if lang == default {
+    if lang == site.default_language() {
         return out;
     }
+    site_texts(site, lang, &mut out);
+    inventory_texts(site, lang, &mut out);
+    reworded(site, lang, &mut out);
+    pages(site, lang, &mut out);
+    out
+}
+
+/// Notes `chosen` if the page in `lang` shows it in another language.
+fn note<'a>(
+    out: &mut Vec<Missing<'a>>,
+    lang: &str,
+    source: &'a Source,
+    span: Option<Range<usize>>,
+    key: String,
+    chosen: Option<Chosen>,
+) {
+    if chosen.is_some_and(|c| c.falls_back(lang)) {
+        out.push(Missing {
+            lang: lang.to_owned(),
+            source,
+            span,
+            key,
+            page: false,
+            builtin: false,
+        });
+    }
+}
+
+/// site.toml: the contact details, the consent texts and the labels.
+fn site_texts<'a>(site: &'a Site, lang: &str, out: &mut Vec<Missing<'a>>) {
+    let default = site.default_language();
     let config = &site.config;
-    let mut push =
-        |source: &'a Source, text: Option<&Localized>, key: String, chosen: Option<Chosen>| {
-            if chosen.is_some_and(|c| c.falls_back(lang)) {
-                out.push(Missing {
-                    lang: lang.to_owned(),
-                    source,
-                    span: text.map(Localized::span),
-                    key,
-                    page: false,
-                    builtin: false,
-                });
-            }
-        };
-    let site_source = &site.config_source;
+    let source = &site.config_source;
     let controller = &config.controller;
     let mut editor_texts: Vec<(&Localized, String)> =
         vec![(&controller.address, "[controller] address".to_owned())];
@@ -124,12 +142,8 @@ pub fn missing<'a>(site: &'a Site, lang: &str) -> Vec<Missing<'a>> {
         }
     }
     for (text, key) in editor_texts {
-        push(
-            site_source,
-            Some(text),
-            key,
-            i18n::editor(text, lang, default),
-        );
+        let chosen = i18n::editor(text, lang, default);
+        note(out, lang, source, Some(text.span()), key, chosen);
     }
     for key in i18n::consent_keys() {
         let text = config.consent.texts.get(key);
@@ -138,15 +152,28 @@ pub fn missing<'a>(site: &'a Site, lang: &str) -> Vec<Missing<'a>> {
         } else {
             i18n::interface(text, Table::Consent, key, lang, default)
         };
-        push(site_source, text, format!("[consent.texts] {key}"), chosen);
+        let span = text.map(Localized::span);
+        note(
+            out,
+            lang,
+            source,
+            span,
+            format!("[consent.texts] {key}"),
+            chosen,
+        );
     }
     for key in i18n::label_keys() {
         let text = config.labels.get(key);
         let chosen = i18n::interface(text, Table::Labels, key, lang, default);
-        push(site_source, text, format!("[labels] {key}"), chosen);
+        let span = text.map(Localized::span);
+        note(out, lang, source, span, format!("[labels] {key}"), chosen);
     }
+}
 
-    let inv_source = &site.inventory_source;
+/// cookies.toml: categories, services' names and transfers, cookies' purposes and lifetimes.
+fn inventory_texts<'a>(site: &'a Site, lang: &str, out: &mut Vec<Missing<'a>>) {
+    let default = site.default_language();
+    let source = &site.inventory_source;
     let inventory = &site.inventory;
     for (id, category) in &inventory.categories {
         for (field, text, table) in [
@@ -158,20 +185,37 @@ pub fn missing<'a>(site: &'a Site, lang: &str) -> Vec<Missing<'a>> {
             ),
         ] {
             let chosen = i18n::interface(text.as_ref(), table, id, lang, default);
-            push(
-                inv_source,
-                text.as_ref(),
+            let span = text.as_ref().map(Localized::span);
+            note(
+                out,
+                lang,
+                source,
+                span,
                 format!("[categories.{id}] {field}"),
                 chosen,
             );
         }
     }
     for (id, service) in &inventory.services {
+        let (_, shown_in) = service.name.get(lang, default);
+        if shown_in.is_some_and(|l| l != lang) {
+            out.push(Missing {
+                lang: lang.to_owned(),
+                source,
+                span: crate::content::localized::service_name_span(&source.text, id),
+                key: format!("[services.{id}] name"),
+                page: false,
+                builtin: false,
+            });
+        }
         if let Some(transfer) = &service.transfer {
             let chosen = i18n::editor(transfer, lang, default);
-            push(
-                inv_source,
-                Some(transfer),
+            let span = Some(transfer.span());
+            note(
+                out,
+                lang,
+                source,
+                span,
                 format!("[services.{id}] transfer"),
                 chosen,
             );
@@ -182,31 +226,23 @@ pub fn missing<'a>(site: &'a Site, lang: &str) -> Vec<Missing<'a>> {
         for (field, text) in [("purpose", &cookie.purpose), ("lifetime", &cookie.lifetime)] {
             if let Some(text) = text {
                 let chosen = i18n::editor(text, lang, default);
-                push(
-                    inv_source,
-                    Some(text),
+                let span = Some(text.span());
+                note(
+                    out,
+                    lang,
+                    source,
+                    span,
                     format!("cookie `{name}` {field}"),
                     chosen,
                 );
             }
         }
     }
+}
 
-    // After the texts above: their closure holds `out` until its last use.
-    for (id, service) in &inventory.services {
-        let (_, shown_in) = service.name.get(lang, default);
-        if shown_in.is_some_and(|l| l != lang) {
-            out.push(Missing {
-                lang: lang.to_owned(),
-                source: inv_source,
-                span: crate::content::localized::service_name_span(&inv_source.text, id),
-                key: format!("[services.{id}] name"),
-                page: false,
-                builtin: false,
-            });
-        }
-    }
-    reworded(site, lang, &mut out);
+/// The default language's pages that have no translation in `lang`.
+fn pages<'a>(site: &'a Site, lang: &str, out: &mut Vec<Missing<'a>>) {
+    let default = site.default_language();
     for page in site.pages.iter().filter(|p| p.lang == default) {
         if site.page(&page.file.slug, lang).is_none() {
             out.push(Missing {
@@ -219,7 +255,6 @@ pub fn missing<'a>(site: &'a Site, lang: &str) -> Vec<Missing<'a>> {
             });
         }
     }
-    out
 }
 
 /// The interface texts the site rewrote in the default language but not in `lang`, where the

@@ -195,13 +195,10 @@ pub fn url_of(site: &Site, slug: &str, lang: &str) -> String {
         .map_or_else(|| "/".to_owned(), |p| p.url.clone())
 }
 
-pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageContext {
+/// The categories in display order, each with its cookies, in `lang`.
+fn category_views(site: &Site, lang: &str) -> Vec<CategoryView> {
     let default = site.default_language();
-    let config = &site.config;
-    let controller = &config.controller;
-    let policy_url = url_of(site, config.policy.page.get_ref(), lang);
-    let cookie_page_url = url_of(site, config.policy.cookie_page.get_ref(), lang);
-    let categories = ordered_categories(&site.inventory)
+    ordered_categories(&site.inventory)
         .into_iter()
         .map(|(id, category)| {
             let (title, title_lang) = shown(
@@ -264,7 +261,16 @@ pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageCont
                     .collect(),
             }
         })
-        .collect();
+        .collect()
+}
+
+pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageContext {
+    let default = site.default_language();
+    let config = &site.config;
+    let controller = &config.controller;
+    let policy_url = url_of(site, config.policy.page.get_ref(), lang);
+    let cookie_page_url = url_of(site, config.policy.cookie_page.get_ref(), lang);
+    let categories = category_views(site, lang);
     let mut fallback = BTreeMap::new();
     let labels = interface_texts(
         &config.labels,
