@@ -383,3 +383,27 @@ fn a_built_in_text_reworded_in_one_language_only_is_reported() {
         .of("translation")
         .is_empty());
 }
+
+/// Published below a path, the switcher, the menu and the site name stay on the site's own
+/// URLs under that path.
+#[test]
+fn the_switcher_follows_a_base_path() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let options = Options {
+        base_url: Some("https://example.github.io/sub/".to_owned()),
+        ..Options::default()
+    };
+    build::build(
+        &common::fixture("languages"),
+        &out.path().join("dist"),
+        &options,
+    )
+    .expect("builds");
+    let en = page(&out, "en/privacy/index.html");
+    assert!(en.contains(r#"<a class="site-header__name" href="/sub/en/">Fjordlys</a>"#));
+    assert_eq!(
+        link_to(&en, "Norsk nynorsk"),
+        r#"<a href="/sub/nn/personvern/" hreflang="nn" lang="nn""#
+    );
+    assert!(en.contains(r#"<li><a href="/sub/en/cookies/">Cookie list</a></li>"#));
+}
