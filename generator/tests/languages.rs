@@ -407,3 +407,41 @@ fn the_switcher_follows_a_base_path() {
     );
     assert!(en.contains(r#"<li><a href="/sub/en/cookies/">Cookie list</a></li>"#));
 }
+
+/// The contact details are the editor's: one given in Bokmål only is shown in it, marked.
+#[test]
+fn contact_details_fall_back_marked() {
+    let note: &dyn Fn(String) -> String = &|s: String| {
+        s.replace(
+            "[policy]",
+            "visiting_note = { nb = \"Ring på ved døra.\" }\n\n[policy]",
+        )
+    };
+    let root = site(&[("site.toml", Some(note))]);
+    let (out, summary) = built(root.path());
+    for path in ["en/privacy/index.html", "nn/personvern/index.html"] {
+        assert!(
+            page(&out, path).contains("<br><span lang=\"nb\">Ring på ved døra.</span></p>"),
+            "{path}"
+        );
+    }
+    assert!(page(&out, "personvern/index.html").contains("<br>Ring på ved døra.</p>"));
+    assert!(
+        summary.languages.iter().all(|l| l.texts == 1),
+        "{:?}",
+        summary.languages
+    );
+    let report = check(root.path()).expect("checks");
+    let messages: Vec<&str> = report
+        .of("translation")
+        .iter()
+        .map(|f| f.message())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "`en`: [controller] visiting_note has no `en` text",
+            "`nn`: [controller] visiting_note has no `nn` text"
+        ]
+    );
+}

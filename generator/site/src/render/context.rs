@@ -31,6 +31,9 @@ pub struct ControllerView {
     pub address: String,
     pub visiting_note: Option<String>,
     pub phones: Vec<PhoneView>,
+    /// The language of `address` and `visiting_note` where it is not the page's (a fallback).
+    pub address_lang: Option<String>,
+    pub visiting_note_lang: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -38,6 +41,9 @@ pub struct PhoneView {
     pub label: String,
     pub number: String,
     pub hours: Option<String>,
+    /// The language of `label` and `hours` where it is not the page's (a fallback).
+    pub label_lang: Option<String>,
+    pub hours_lang: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -264,10 +270,47 @@ fn category_views(site: &Site, lang: &str) -> Vec<CategoryView> {
         .collect()
 }
 
+/// The data controller's details in `lang`.
+fn controller_view(site: &Site, lang: &str) -> ControllerView {
+    let default = site.default_language();
+    let controller = &site.config.controller;
+    let (address, address_lang) = editor_text(Some(&controller.address), lang, default);
+    let visiting_note = controller
+        .visiting_note
+        .as_ref()
+        .map(|n| editor_text(Some(n), lang, default));
+    ControllerView {
+        name: controller.name.clone(),
+        organisation_number: controller.organisation_number.clone(),
+        email: controller.email.get_ref().clone(),
+        address,
+        address_lang,
+        visiting_note_lang: visiting_note.as_ref().and_then(|(_, l)| l.clone()),
+        visiting_note: visiting_note.map(|(text, _)| text),
+        phones: controller
+            .phones
+            .iter()
+            .map(|p| {
+                let (label, label_lang) = editor_text(Some(&p.label), lang, default);
+                let hours = p
+                    .hours
+                    .as_ref()
+                    .map(|h| editor_text(Some(h), lang, default));
+                PhoneView {
+                    label,
+                    label_lang,
+                    number: p.number.get_ref().clone(),
+                    hours_lang: hours.as_ref().and_then(|(_, l)| l.clone()),
+                    hours: hours.map(|(text, _)| text),
+                }
+            })
+            .collect(),
+    }
+}
+
 pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageContext {
     let default = site.default_language();
     let config = &site.config;
-    let controller = &config.controller;
     let policy_url = url_of(site, config.policy.page.get_ref(), lang);
     let cookie_page_url = url_of(site, config.policy.cookie_page.get_ref(), lang);
     let categories = category_views(site, lang);
@@ -307,25 +350,7 @@ pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageCont
                         .map_or_else(String::new, |l| l.name.clone()),
                 })
                 .collect(),
-            controller: ControllerView {
-                name: controller.name.clone(),
-                organisation_number: controller.organisation_number.clone(),
-                email: controller.email.get_ref().clone(),
-                address: controller.address.get(lang, default).to_owned(),
-                visiting_note: controller
-                    .visiting_note
-                    .as_ref()
-                    .map(|n| n.get(lang, default).to_owned()),
-                phones: controller
-                    .phones
-                    .iter()
-                    .map(|p| PhoneView {
-                        label: p.label.get(lang, default).to_owned(),
-                        number: p.number.get_ref().clone(),
-                        hours: p.hours.as_ref().map(|h| h.get(lang, default).to_owned()),
-                    })
-                    .collect(),
-            },
+            controller: controller_view(site, lang),
             policy: PolicyView {
                 version: config.policy.version.clone(),
                 date: config.policy.date.to_string(),
