@@ -56,6 +56,10 @@ pub enum Command {
         /// change them (without them the site uses the built-in theme).
         #[arg(long)]
         theme_files: bool,
+        /// The site's languages, the default first: pages in each, every place to fill in
+        /// marked in that language (nb, nn and en have built-in interface texts).
+        #[arg(long, value_delimiter = ',', default_value = "nb")]
+        languages: Vec<String>,
     },
     #[cfg(feature = "audit")]
     /// Audit a site in headless Chromium: a built one, or any live http(s) site. Cookies (from

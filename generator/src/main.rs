@@ -21,7 +21,11 @@ fn main() -> ExitCode {
         #[cfg(feature = "serve")]
         Command::Serve { port, widget } => cmd::serve::run(&cli.root, port, &widget),
         Command::Check { strict } => cmd::check::run(&cli.root, strict),
-        Command::Init { dir, theme_files } => cmd::init::run(&dir, theme_files),
+        Command::Init {
+            dir,
+            theme_files,
+            languages,
+        } => cmd::init::run(&dir, theme_files, &languages),
         #[cfg(feature = "audit")]
         Command::Audit(args) => cmd::audit::run(&cli.root, args),
         #[cfg(feature = "receipts")]

@@ -171,3 +171,86 @@ fn theme_files_copies_the_built_in_theme_to_change() {
         "the site's base.html is used"
     );
 }
+
+/// `init --languages nb,nn,en`: pages in each language under their own slugs, each place to
+/// fill in marked in that language and listed by `check`, and nothing falling back.
+#[test]
+fn init_in_three_languages_marks_the_placeholders_in_each() {
+    let parent = tempfile::tempdir().expect("tempdir");
+    let dir = parent.path().join("tre");
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let init = samtykke(&["init", &dir_arg, "--languages", "nb,nn,en"], None);
+    assert!(init.status.success(), "{}", text(&init.stderr));
+    let build = samtykke(&["build"], Some(&dir));
+    assert!(build.status.success(), "{}", text(&build.stderr));
+    let stdout = text(&build.stdout);
+    assert!(stdout.starts_with("built 9 pages"), "{stdout}");
+    assert!(
+        stdout.contains("\nen: every text is in en, none falls back to nb\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\nnn: every text is in nn, none falls back to nb\n"),
+        "{stdout}"
+    );
+    for (page, lang, heading) in [
+        ("dist/personvern/index.html", "nb", "Klage til Datatilsynet"),
+        ("dist/nn/personvern/index.html", "nn", "Rettane dine"),
+        ("dist/en/privacy/index.html", "en", "Your rights"),
+        (
+            "dist/nn/informasjonskapslar/index.html",
+            "nn",
+            "Informasjonskapslane vi bruker",
+        ),
+        ("dist/en/cookies/index.html", "en", "The cookies we use"),
+    ] {
+        let html =
+            std::fs::read_to_string(dir.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
+        assert!(html.contains(&format!("<html lang=\"{lang}\">")), "{page}");
+        assert!(
+            html.contains(&format!(">{heading}</h2>")),
+            "{page}: {heading}"
+        );
+    }
+
+    let report = samtykke_site::check::check(&dir).expect("check");
+    assert!(report.of("translation").is_empty(), "nothing falls back");
+    let placeholders = report.of("placeholder");
+    let marked_in = |file: &str, word: &str| {
+        placeholders.iter().any(|f| {
+            let d = &f.diagnostic;
+            d.source.path.display().to_string() == file
+                && d.span
+                    .as_ref()
+                    .is_some_and(|s| d.source.text[s.clone()].starts_with(word))
+        })
+    };
+    for (file, word) in [
+        ("content/personvern.md", "MANGLER:"),
+        ("content/personvern.nn.md", "MANGLAR:"),
+        ("content/personvern.en.md", "MISSING:"),
+        ("content/index.nn.md", "MANGLAR:"),
+        ("content/index.en.md", "MISSING:"),
+        ("content/site.toml", "MANGLAR:"),
+        ("content/site.toml", "MISSING:"),
+    ] {
+        assert!(marked_in(file, word), "«{word}» in {file}");
+    }
+}
+
+#[test]
+fn init_refuses_a_language_without_built_in_texts() {
+    let parent = tempfile::tempdir().expect("tempdir");
+    let dir = parent.path().join("de");
+    let out = samtykke(
+        &["init", &dir.to_string_lossy(), "--languages", "nb,de"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("`de`: init writes sites in nb, nn, en"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.exists(), "nothing written");
+}

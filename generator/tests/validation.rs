@@ -155,14 +155,41 @@ fn missing_text_in_the_default_language() {
     // The `nn` text is also in a language the site does not declare.
     assert_eq!(errors.len(), 2, "{errors:#?}");
     let d = &errors[0];
-    assert_eq!(d.line_col(), (9, 9));
+    assert_eq!(d.line_col(), (39, 11));
     assert_eq!(
         d.message,
-        "category `analytics`'s title has no text in the default language `nb`"
+        "cookie `__utma`'s purpose has no text in the default language `nb`"
     );
     assert_eq!(
         errors[1].message,
-        "category `analytics`'s title has a text in unknown language `nn`"
+        "cookie `__utma`'s purpose has a text in unknown language `nn`"
+    );
+}
+
+/// A standard category needs no texts of its own: they are built in, in nb, nn and en.
+#[test]
+fn a_standard_category_needs_no_texts_but_another_does() {
+    let inventory =
+        std::fs::read_to_string(common::fixture("minimal/content/cookies.toml")).expect("fixture");
+    let standard = inventory.replace(
+        "[categories.necessary]",
+        "[categories.media]\norder = 9\n\n[categories.necessary]",
+    );
+    let site = common::site_with(&[("content/cookies.toml", &standard)]);
+    assert!(model::load(site.path()).is_ok());
+    let own = inventory.replace(
+        "[categories.necessary]",
+        "[categories.newsletter]\norder = 9\n\n[categories.necessary]",
+    );
+    let site = common::site_with(&[("content/cookies.toml", &own)]);
+    let errors = model::load(site.path()).expect_err("no texts").0;
+    let messages: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "category `newsletter`'s title is missing",
+            "category `newsletter`'s description is missing"
+        ]
     );
 }
 
@@ -421,39 +448,74 @@ fn gated_markup_with_an_undeclared_source_or_an_unknown_category() {
     assert!(model::load(site.path()).is_ok());
 }
 
+/// A label the default language has no built-in text for (`de`) is required, at its table.
 #[test]
 fn a_missing_label_points_at_its_table() {
-    let errors = errors_with("content/site.toml", "missing_label.site.toml");
+    let site_toml =
+        std::fs::read_to_string(common::fixture("minimal/content/site.toml")).expect("fixture");
+    let german: String = site_toml
+        .lines()
+        .filter(|l| !l.starts_with("home = "))
+        .map(|l| match l {
+            // Labels the fixture leaves to the built-in texts.
+            "[labels]" => {
+                "[labels]\nstorage_session = { de = \"x\" }\norganisation_number = { de = \"x\" }\n"
+                    .to_owned()
+            }
+            l => format!("{}\n", l.replace("nb", "de")),
+        })
+        .collect();
+    let inventory = std::fs::read_to_string(common::fixture("minimal/content/cookies.toml"))
+        .expect("fixture")
+        .replace("nb =", "de =");
+    let site = common::site_with(&[
+        ("content/site.toml", &german),
+        ("content/cookies.toml", &inventory),
+    ]);
+    let errors = model::load(site.path()).expect_err("no home label").0;
+    let line = german
+        .lines()
+        .position(|l| l == "[labels]")
+        .expect("a [labels] table")
+        + 1;
     let d = only_error(
         &errors,
         "content/site.toml",
-        52,
+        line,
         1,
-        "[labels] has no `home`",
+        "[labels] has no `home` in `de`",
     );
-    assert_eq!(d.label, "`home` is missing from this table");
-    assert!(d.help.is_some_and(|h| h.contains("home = { nb = \"…\" }")));
+    assert_eq!(
+        d.label,
+        "`home` is missing from this table, and Samtykke has no built-in texts in `de`"
+    );
+    assert!(d.help.is_some_and(|h| h.contains("home = { de = \"…\" }")));
 }
 
+/// The banner's body is the site's own: it has no built-in text, so it is required; a button
+/// text is not.
 #[test]
 fn a_missing_consent_text_points_at_its_table() {
     let site_toml =
         std::fs::read_to_string(common::fixture("minimal/content/site.toml")).expect("fixture");
     let text: String = site_toml
         .lines()
-        .filter(|l| !l.starts_with("saved = "))
+        .filter(|l| !l.starts_with("banner_body = ") && !l.starts_with("saved = "))
         .map(|l| format!("{l}\n"))
         .collect();
     let site = common::site_with(&[("content/site.toml", &text)]);
-    let errors = model::load(site.path()).expect_err("no saved text").0;
+    let errors = model::load(site.path()).expect_err("no banner body").0;
     let d = only_error(
         &errors,
         "content/site.toml",
         37,
         1,
-        "[consent.texts] has no `saved`",
+        "[consent.texts] has no `banner_body` in `nb`",
     );
-    assert_eq!(d.label, "`saved` is missing from this table");
+    assert_eq!(
+        d.label,
+        "`banner_body` is missing from this table, and only the site can write it"
+    );
 }
 
 /// The policy in `_headers` and in every page's `<meta>`: each directive known, each source
@@ -596,5 +658,36 @@ fn brand_colours_and_files_are_checked() {
     assert!(
         with_brand("logo = \"logo.svg\"\nprimary = \"#0B3D6E\"").is_empty(),
         "Hesbynett's own brand loads"
+    );
+}
+
+/// A service's name given per language needs the default language, and is pointed at.
+#[test]
+fn a_service_name_per_language_needs_the_default_language() {
+    let inventory = std::fs::read_to_string(common::fixture("minimal/content/cookies.toml"))
+        .expect("fixture")
+        .replace("name = \"Testnett\"", "name = { nb = \"Nettstedet\" }");
+    let site = common::site_with(&[("content/cookies.toml", &inventory)]);
+    assert!(
+        model::load(site.path()).is_ok(),
+        "a name per language loads"
+    );
+    let inventory = inventory.replace("{ nb = \"Nettstedet\" }", "{ en = \"The website\" }");
+    let site = common::site_with(&[("content/cookies.toml", &inventory)]);
+    let errors = model::load(site.path()).expect_err("no nb name").0;
+    let line = inventory
+        .lines()
+        .position(|l| l.starts_with("name = { en"))
+        .expect("the name")
+        + 1;
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert_eq!(
+        errors[0].message,
+        "service `nettsted`'s name has no text in the default language `nb`"
+    );
+    assert_eq!(errors[0].line_col(), (line, 8));
+    assert_eq!(
+        errors[1].message,
+        "service `nettsted`'s name has a text in unknown language `en`"
     );
 }

@@ -18,6 +18,8 @@ pub struct Summary {
     /// The site is built, but something around it needs the editor's attention (e.g. an old
     /// output tree that could not be removed).
     pub warnings: Vec<String>,
+    /// Per language other than the default: how many texts and pages fall back to it.
+    pub languages: Vec<crate::translations::Summary>,
 }
 
 impl std::fmt::Display for Summary {
@@ -79,5 +81,6 @@ pub fn build(root: &Path, out: &Path, options: &Options) -> Result<Summary, Erro
         bytes: rendered.bytes(),
         elapsed: started.elapsed(),
         warnings: written.warnings,
+        languages: crate::translations::summary(&site),
     })
 }

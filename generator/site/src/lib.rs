@@ -13,6 +13,7 @@ pub mod compress;
 pub mod content;
 pub mod diagnostics;
 mod error;
+pub mod i18n;
 pub mod init;
 pub mod markdown;
 pub mod model;
@@ -20,6 +21,7 @@ pub mod output;
 pub mod render;
 pub mod site_fs;
 pub mod theme;
+pub mod translations;
 pub mod validate;
 pub mod widget_config;
 

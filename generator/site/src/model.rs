@@ -166,6 +166,7 @@ fn place(
     let mut placed = Vec::new();
     let mut by_path: HashMap<String, String> = HashMap::new();
     let mut seen: HashMap<(String, String), Source> = HashMap::new();
+    let mut by_url: HashMap<String, Source> = HashMap::new();
     for file in &content.pages {
         let lang = file
             .lang_suffix
@@ -195,8 +196,27 @@ fn place(
             );
             continue;
         }
+        let url = match url_slug(file, errors) {
+            Some(slug) => page_url(slug, &lang, &default_lang),
+            None => continue,
+        };
+        if let Some(first) = by_url.get(&url) {
+            errors.push(
+                Diagnostic::new(
+                    &file.source,
+                    file.front
+                        .slug
+                        .as_ref()
+                        .map(|s| crate::render::in_front_matter(&file.source.text, s.span())),
+                    format!("two pages have the URL `{url}`"),
+                )
+                .label(format!("{} has it too", first.path.display()))
+                .help("give one of them another `slug` in its front matter"),
+            );
+            continue;
+        }
+        by_url.insert(url.clone(), file.source.clone());
         seen.insert((file.slug.clone(), lang.clone()), file.source.clone());
-        let url = page_url(&file.slug, &lang, &default_lang);
         let key = match &file.lang_suffix {
             Some(suffix) => format!("{}.{suffix}.md", file.slug),
             None => format!("{}.md", file.slug),
@@ -209,6 +229,32 @@ fn place(
         by_path,
         seen,
     }
+}
+
+/// The path a page's URL ends in: its front matter's `slug` (a translated one, `privacy` for
+/// `personvern.en.md`), else its file name. A `slug` is held to the file names' rule, since it
+/// becomes a URL and a path in the output just as they do.
+fn url_slug<'a>(file: &'a PageFile, errors: &mut Diagnostics) -> Option<&'a str> {
+    let Some(slug) = &file.front.slug else {
+        return Some(&file.slug);
+    };
+    let text = slug.get_ref();
+    if !text.is_empty() && text.split('/').all(content::is_name_part) {
+        return Some(text);
+    }
+    errors.push(
+        Diagnostic::new(
+            &file.source,
+            Some(crate::render::in_front_matter(
+                &file.source.text,
+                slug.span(),
+            )),
+            format!("`{text}` cannot be a page's slug"),
+        )
+        .label("expected lowercase letters a-z, digits and `-`, with `/` between folders")
+        .help("write it as a file name would be: slug = \"privacy\""),
+    );
+    None
 }
 
 /// The policy page and the cookie page site.toml names exist in the default language.

@@ -4,44 +4,14 @@
 
 use crate::content::inventory::{Category, Cookie, InventoryFile, LegalBasis, Service};
 use crate::content::localized::Localized;
-use crate::content::site::{SiteFile, REQUIRED_CONSENT_TEXTS};
+use crate::content::site::SiteFile;
 use crate::diagnostics::{Diagnostic, Diagnostics, Source};
+use crate::i18n::{self, Table};
 use std::collections::HashMap;
 
 pub mod brand;
 pub mod gated;
 pub mod urls;
-
-/// Labels every theme may rely on.
-pub const REQUIRED_LABELS: &[&str] = &[
-    "skip_link",
-    "nav_label",
-    "footer_label",
-    "table_name",
-    "table_purpose",
-    "table_lifetime",
-    "table_provider",
-    "table_party",
-    "table_legal_basis",
-    "table_host",
-    "party_first",
-    "party_third",
-    "basis_consent",
-    "basis_contract",
-    "basis_legal_obligation",
-    "basis_legitimate_interest",
-    "storage_cookie",
-    "storage_local",
-    "policy_version",
-    "policy_date",
-    "not_found_title",
-    "not_found_body",
-    "home",
-    "contact_email",
-    "contact_address",
-    "category_cookies",
-    "language",
-];
 
 /// "expected one of `a`, `b`" with a "did you mean" when one is close.
 pub fn expected_one_of<'a>(
@@ -114,8 +84,21 @@ pub fn localized(
     site: &SiteFile,
     errors: &mut Diagnostics,
 ) {
+    over_builtin(text, what, false, source, site, errors);
+}
+
+/// Like [`localized`], for a text that overrides a built-in one: where the default language has
+/// the built-in text (`builtin_default`), the site's may leave that language out.
+fn over_builtin(
+    text: &Localized,
+    what: &str,
+    builtin_default: bool,
+    source: &Source,
+    site: &SiteFile,
+    errors: &mut Diagnostics,
+) {
     let default = site.default_language.get_ref();
-    if !text.0.get_ref().contains_key(default.as_str()) {
+    if !builtin_default && !text.0.get_ref().contains_key(default.as_str()) {
         errors.push(
             Diagnostic::new(
                 source,
@@ -222,7 +205,7 @@ pub fn site(site: &SiteFile, source: &Source, errors: &mut Diagnostics) {
     let tables = TableSpans::of(source);
     required_texts(
         &site.consent.texts,
-        REQUIRED_CONSENT_TEXTS,
+        Table::Consent,
         "[consent.texts]",
         tables.consent.and_then(|c| c.texts).map(|t| t.span()),
         source,
@@ -231,7 +214,7 @@ pub fn site(site: &SiteFile, source: &Source, errors: &mut Diagnostics) {
     );
     required_texts(
         &site.labels,
-        REQUIRED_LABELS,
+        Table::Labels,
         "[labels]",
         tables.labels.map(|t| t.span()),
         source,
@@ -263,58 +246,85 @@ impl TableSpans {
     }
 }
 
+/// Every key the theme shows has a text in the default language, the site's own or built in;
+/// the site writes no key the theme does not know.
 fn required_texts(
     texts: &std::collections::BTreeMap<String, Localized>,
-    required: &[&str],
-    table: &str,
+    table: Table,
+    table_name: &str,
     table_span: Option<std::ops::Range<usize>>,
     source: &Source,
     site: &SiteFile,
     errors: &mut Diagnostics,
 ) {
     let lang = site.default_language.get_ref();
-    let Some(table_span) = table_span else {
-        // One error for a missing table, not one per key.
-        errors.push(
-            Diagnostic::new(source, None, format!("site.toml has no {table} table"))
-                .label(format!("the theme needs its texts: {}", list(required)))
-                .help(format!(
-                    "add {table} with `{} = {{ {lang} = \"…\" }}` and the other keys",
-                    required.first().copied().unwrap_or("key")
-                )),
-        );
-        return;
+    let known = match table {
+        Table::Consent => i18n::consent_keys(),
+        _ => i18n::label_keys(),
     };
-    for key in required {
-        if !texts.contains_key(*key) {
-            errors.push(
-                Diagnostic::new(
-                    source,
-                    Some(table_span.clone()),
-                    format!("{table} has no `{key}`"),
-                )
-                .label(format!("`{key}` is missing from this table"))
+    let builtin_default =
+        |key: &str| i18n::interface(None, table, key, lang, lang).is_some_and(|c| c.lang == lang);
+    let missing: Vec<&str> = known
+        .iter()
+        .copied()
+        .filter(|key| {
+            !builtin_default(key)
+                && !texts
+                    .get(*key)
+                    .is_some_and(|t| t.0.get_ref().contains_key(lang.as_str()))
+        })
+        .collect();
+    let why = if i18n::builtin(lang).is_some() {
+        "only the site can write it".to_owned()
+    } else {
+        format!("Samtykke has no built-in texts in `{lang}`")
+    };
+    match &table_span {
+        // One error for a missing table, not one per key.
+        None if !missing.is_empty() => errors.push(
+            Diagnostic::new(source, None, format!("site.toml has no {table_name} table"))
+                .label(format!(
+                    "the theme needs these texts, and {why}: {}",
+                    list(&missing)
+                ))
                 .help(format!(
-                    "the theme shows this text; add `{key} = {{ {lang} = \"…\" }}` to {table}"
+                    "add {table_name} with `{} = {{ {lang} = \"…\" }}` and the other keys",
+                    missing.first().copied().unwrap_or("key")
                 )),
-            );
+        ),
+        None => {}
+        Some(span) => {
+            for key in &missing {
+                errors.push(
+                    Diagnostic::new(
+                        source,
+                        Some(span.clone()),
+                        format!("{table_name} has no `{key}` in `{lang}`"),
+                    )
+                    .label(format!("`{key}` is missing from this table, and {why}"))
+                    .help(format!(
+                        "the theme shows this text; add `{key} = {{ {lang} = \"…\" }}` to {table_name}"
+                    )),
+                );
+            }
         }
     }
     for (key, text) in texts {
-        if !required.contains(&key.as_str()) {
-            let (expected, help) = expected_one_of(key, required.iter().copied());
+        if !known.contains(&key.as_str()) {
+            let (expected, help) = expected_one_of(key, known.iter().copied());
             errors.push(with_help(
                 Diagnostic::new(
                     source,
                     Some(text.span()),
-                    format!("unknown key `{key}` in {table}"),
+                    format!("unknown key `{key}` in {table_name}"),
                 )
                 .label(expected),
                 help,
             ));
             continue;
         }
-        localized(text, &format!("`{key}`"), source, site, errors);
+        // A missing default is reported above, once.
+        over_builtin(text, &format!("`{key}`"), true, source, site, errors);
     }
 }
 
@@ -362,31 +372,49 @@ struct Entry<'a> {
 /// One `[categories.<id>]`: a usable id, its texts, and C-2.
 fn check_category(cx: &Entry, id: &str, category: &Category, errors: &mut Diagnostics) {
     let (source, site) = (cx.source, cx.site);
+    let span = category
+        .title
+        .as_ref()
+        .or(category.description.as_ref())
+        .map(Localized::span);
     if !samtykke_contract::config::is_category_id(id) {
         errors.push(
             Diagnostic::new(
                 source,
-                Some(category.title.span()),
+                span.clone(),
                 format!("category id `{id}` cannot be used"),
             )
             .label("in this category")
             .help("use only letters a–z, digits, `-` and `_` in [categories.<id>]"),
         );
     }
-    localized(
-        &category.title,
-        &format!("category `{id}`'s title"),
-        source,
-        site,
-        errors,
-    );
-    localized(
-        &category.description,
-        &format!("category `{id}`'s description"),
-        source,
-        site,
-        errors,
-    );
+    let default = site.default_language.get_ref();
+    for (field, text, table) in [
+        ("title", &category.title, Table::CategoryTitle),
+        (
+            "description",
+            &category.description,
+            Table::CategoryDescription,
+        ),
+    ] {
+        let builtin =
+            i18n::interface(None, table, id, default, default).is_some_and(|c| c.lang == *default);
+        let what = format!("category `{id}`'s {field}");
+        match text {
+            Some(text) => over_builtin(text, &what, builtin, source, site, errors),
+            None if builtin => {}
+            None => errors.push(
+                Diagnostic::new(source, span.clone(), format!("{what} is missing"))
+                    .label(format!(
+                        "expected `{field} = {{ {default} = \"…\" }}` in [categories.{id}]"
+                    ))
+                    .help(format!(
+                        "only the standard categories ({}) have built-in texts",
+                        list(&i18n::standard_categories())
+                    )),
+            ),
+        }
+    }
     // C-2: analytics and marketing are never strictly necessary.
     if *category.necessary.get_ref() && matches!(id, "analytics" | "marketing" | "statistics") {
         errors.push(
@@ -442,6 +470,17 @@ fn check_service(cx: &Entry, id: &str, service: &Service, errors: &mut Diagnosti
                 problem,
             ));
         }
+    }
+    if let crate::content::localized::Name::PerLanguage(names) = &service.name {
+        let span = crate::content::localized::service_name_span(&source.text, id);
+        let spanned = Localized(toml::Spanned::new(span.unwrap_or(0..0), names.clone()));
+        localized(
+            &spanned,
+            &format!("service `{id}`'s name"),
+            source,
+            site,
+            errors,
+        );
     }
     if let Some(transfer) = &service.transfer {
         localized(

@@ -15,7 +15,7 @@ pub fn derive(site: &SiteFile, inventory: &InventoryFile) -> WidgetConfig {
     categories.sort_by_key(|(id, c)| (c.order, (*id).clone()));
     WidgetConfig {
         version: SCHEMA_VERSION,
-        revision: revision(inventory),
+        revision: revision(site, inventory),
         storage_key: site.consent.storage_key.clone(),
         expiry_days: *site.consent.expiry_days.get_ref(),
         policy_version: site.policy.version.clone(),
@@ -68,8 +68,9 @@ struct Asked<'a> {
 struct AskedCategory<'a> {
     necessary: bool,
     /// `None` for a necessary category: it has no toggle, so its texts are not asked about.
-    title: Option<&'a BTreeMap<String, String>>,
-    description: Option<&'a BTreeMap<String, String>>,
+    /// Per language of the site, as shown (the site's text or the built-in one).
+    title: Option<BTreeMap<&'a str, &'a str>>,
+    description: Option<BTreeMap<&'a str, &'a str>>,
 }
 
 #[derive(Serialize)]
@@ -89,7 +90,8 @@ struct AskedService<'a> {
     /// Whose consent starts the script: moving it to another optional category changes what a
     /// visitor's earlier "yes" covers.
     category: Option<&'a str>,
-    name: &'a str,
+    /// A name given per language is hashed in every language, like the other texts.
+    name: &'a crate::content::localized::Name,
     provider: &'a str,
     host: &'a str,
     script: Option<&'a str>,
@@ -97,7 +99,23 @@ struct AskedService<'a> {
 }
 
 /// The first 16 hex digits of the SHA-256 of [`Asked`] as JSON.
-pub fn revision(inventory: &InventoryFile) -> String {
+///
+/// One consent holds across the site's languages, and the record does not say which language
+/// the visitor read. So the revision covers what is asked in *every* language: a changed text in
+/// any one of them (a purpose, a lifetime, a category's title or description, the site's or a
+/// built-in one) asks every visitor again, as does a language added with texts of its own.
+/// Interface texts that ask nothing (buttons, headings, labels) are left out.
+pub fn revision<'a>(site: &'a SiteFile, inventory: &'a InventoryFile) -> String {
+    let default = site.default_language.get_ref().as_str();
+    let shown = |text: Option<&'a Localized>, table, id: &'a str| -> BTreeMap<&'a str, &'a str> {
+        site.languages
+            .keys()
+            .filter_map(|lang| {
+                crate::i18n::interface(text, table, id, lang, default)
+                    .map(|c| (lang.as_str(), c.text))
+            })
+            .collect()
+    };
     let optional = |category: &str| {
         inventory
             .categories
@@ -127,13 +145,15 @@ pub fn revision(inventory: &InventoryFile) -> String {
             .iter()
             .map(|(id, c)| {
                 let necessary = *c.necessary.get_ref();
-                let asked = |l| (!necessary).then(|| text(l));
+                let asked = |l: &'a Option<Localized>, table| {
+                    (!necessary).then(|| shown(l.as_ref(), table, id))
+                };
                 (
                     id.as_str(),
                     AskedCategory {
                         necessary,
-                        title: asked(&c.title),
-                        description: asked(&c.description),
+                        title: asked(&c.title, crate::i18n::Table::CategoryTitle),
+                        description: asked(&c.description, crate::i18n::Table::CategoryDescription),
                     },
                 )
             })
@@ -264,7 +284,67 @@ lifetime = { nb = "1 år" }
 
     fn rev(text: &str) -> String {
         let inventory: InventoryFile = toml::from_str(text).expect("valid inventory");
-        revision(&inventory)
+        let site: SiteFile = toml::from_str(SITE).expect("valid site");
+        revision(&site, &inventory)
+    }
+
+    /// The revision of `inventory` on a site in nb, nn and en.
+    fn rev_in_three(inventory: &str, site_extra: &str) -> String {
+        let inventory: InventoryFile = toml::from_str(inventory).expect("valid inventory");
+        let site = SITE.replace(
+            "[controller]",
+            "[languages.nn]\nname = \"Nynorsk\"\n[languages.en]\nname = \"English\"\n[controller]",
+        ) + site_extra;
+        let site: SiteFile = toml::from_str(&site).expect("valid site");
+        revision(&site, &inventory)
+    }
+
+    /// The rule of one consent across languages (see [`revision`]): a change to what is asked
+    /// in any one language asks everyone again; a change to a text that asks nothing does not.
+    #[test]
+    fn a_change_in_one_language_asks_every_language_again() {
+        let base = rev_in_three(BASE, "");
+        let utma = cookie("__utma");
+        let with_en = edit(
+            &utma,
+            "purpose = { nb = \"Statistikk.\"",
+            "purpose = { en = \"Statistics.\", nb = \"Statistikk.\"",
+        );
+        let en = rev_in_three(&with_en, "");
+        assert_ne!(base, en, "a purpose translated into English must ask again");
+        let en_changed = rev_in_three(&with_en.replace("Statistics.", "Visitor statistics."), "");
+        assert_ne!(
+            en, en_changed,
+            "a change to the English purpose alone must ask again"
+        );
+        // The optional category's title in Nynorsk only: the site's text replaces the built-in one.
+        let nn_title = edit(
+            "[categories.analytics]",
+            "title = { nb = \"Statistikk\" }",
+            "title = { nb = \"Statistikk\", nn = \"Besøkstal\" }",
+        );
+        assert_ne!(
+            base,
+            rev_in_three(&nn_title, ""),
+            "a Nynorsk title must ask again"
+        );
+        // A category without its own texts is asked about in the built-in ones, in each language:
+        // the site that adds English is asking in English too.
+        let builtin = edit(
+            "[categories.marketing]",
+            "title = { nb = \"Markedsføring\" }\n",
+            "",
+        );
+        assert_ne!(
+            rev(&builtin),
+            rev_in_three(&builtin, ""),
+            "a language added asks again"
+        );
+        // Buttons and labels ask nothing.
+        assert_eq!(
+            base,
+            rev_in_three(BASE, "[consent.texts]\naccept_all = { en = \"OK\" }\n[labels]\nhome = { nn = \"Heim\" }\n")
+        );
     }
 
     /// `BASE` with the first `from` after the line `anchor` replaced by `to`; `anchor` scopes an

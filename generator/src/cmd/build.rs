@@ -32,6 +32,9 @@ pub fn run(
                 eprintln!("warning: {warning}");
             }
             println!("built {summary} → {}", out.display());
+            for language in &summary.languages {
+                println!("{language}");
+            }
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e),

@@ -121,7 +121,14 @@ pub fn check(cx: &Cx, out: &mut Vec<Finding>) {
         }
     }
     for (id, category) in &inventory.categories {
-        let title = category.title.get(default, default).to_lowercase();
+        let title = crate::i18n::interface(
+            category.title.as_ref(),
+            crate::i18n::Table::CategoryTitle,
+            id,
+            default,
+            default,
+        )
+        .map_or_else(String::new, |c| c.text.to_lowercase());
         if *category.necessary.get_ref()
             && (any(&title, CONSENT_CATEGORY) || any(id, CONSENT_CATEGORY))
         {

@@ -1,7 +1,8 @@
 //! `samtykke check`: validates the site as `build` does, renders it in memory, writes nothing,
 //! and reports what the policy and the inventory still lack against compliance.md:
 //! the inventory rules C-1 to C-3 ([`inventory`]), the policy's contents C-25 to C-33
-//! ([`policy`]), internal links and anchors ([`links`]), and placeholders left in the text.
+//! ([`policy`]), internal links and anchors ([`links`]), placeholders left in the text, and
+//! every text that falls back to the default language ([`translations`]).
 //!
 //! The policy rules are heuristics over the Norwegian text, each spelled out in [`policy`]: they
 //! find a missing section, not a wrong one. A finding says what it looked for, so an editor can
@@ -12,6 +13,7 @@ mod inventory;
 mod links;
 mod policy;
 mod text;
+mod translations;
 
 use crate::build::{self, Error};
 use crate::model::{Page, Site};
@@ -55,6 +57,7 @@ const RULES: &[&str] = &[
     "C-33",
     "link",
     "placeholder",
+    "translation",
 ];
 
 /// The site and what the rules read: each page's text, and its rendered HTML.
@@ -113,6 +116,7 @@ pub fn check(root: &Path) -> Result<Report, Error> {
     policy::check(&cx, &mut findings);
     links::check(&cx, &mut findings);
     placeholders(&cx, &mut findings);
+    translations::check(&cx, &mut findings);
     findings.sort_by_key(|f| {
         RULES
             .iter()
@@ -136,7 +140,12 @@ fn placeholders(cx: &Cx, findings: &mut Vec<Finding>) {
         .chain(site.pages.iter().map(|p| &p.file.source));
     for source in sources {
         let text = &source.text;
-        for (at, _) in text.match_indices(text::PLACEHOLDER) {
+        let mut found: Vec<usize> = text::PLACEHOLDERS
+            .iter()
+            .flat_map(|p| text.match_indices(p).map(|(at, _)| at))
+            .collect();
+        found.sort_unstable();
+        for at in found {
             let covered = findings.iter().any(|f| {
                 f.diagnostic.source.path == source.path
                     && f.diagnostic.span.as_ref().is_some_and(|s| s.contains(&at))
@@ -144,7 +153,9 @@ fn placeholders(cx: &Cx, findings: &mut Vec<Finding>) {
             if covered {
                 continue;
             }
-            let line_end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+            // To the end of the line, or of the TOML string it is in: one line may hold a
+            // placeholder per language (`{ nb = "MANGLER: …", en = "MISSING: …" }`).
+            let line_end = text[at..].find(['\n', '"']).map_or(text.len(), |n| at + n);
             let end = at
                 + text[at..line_end]
                     .trim_end_matches(['"', '}', ' ', '\r'])
@@ -152,7 +163,7 @@ fn placeholders(cx: &Cx, findings: &mut Vec<Finding>) {
             findings.push(
                 Finding::new("placeholder", source, Some(at..end), "a placeholder is left in the text")
                     .label("fill this in")
-                    .why("the text is not finished: each «MANGLER:» marks something the reader must be told")
+                    .why("the text is not finished: each «MANGLER:» (nn «MANGLAR:», en «MISSING:») marks something the reader must be told")
                     .help("write the missing text in place of the placeholder, then run check again"),
             );
         }

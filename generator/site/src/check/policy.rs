@@ -330,7 +330,7 @@ fn transfers(cx: &Cx, p: &Policy, out: &mut Vec<Finding>) {
         };
         declared.push(format!("{id} ({})", service.provider));
         let text = transfer.get(default, default);
-        if text.contains(super::text::PLACEHOLDER) {
+        if super::text::has_placeholder(text) {
             out.push(
                 Finding::new("C-28", source, Some(transfer.span()), format!("the transfer to {} has no safeguard yet", service.provider))
                     .label("the text says «MANGLER:»")
@@ -598,7 +598,7 @@ fn version(cx: &Cx, p: &Policy, out: &mut Vec<Finding>) {
     });
     let html = cx.html_of(p.page);
     let date = config.policy.date.to_string();
-    if version.is_empty() || version.contains(super::text::PLACEHOLDER) {
+    if version.is_empty() || super::text::has_placeholder(version) {
         out.push(
             Finding::new("C-33", source, version_span, "the policy has no version")
                 .label("expected a version such as \"1.0\"")

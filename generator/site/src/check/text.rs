@@ -4,8 +4,14 @@
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use std::ops::Range;
 
-/// What marks text still to be written, in any of the editor's files.
-pub const PLACEHOLDER: &str = "MANGLER:";
+/// What marks text still to be written, in any of the editor's files: in Bokmål, and the
+/// Nynorsk and English words `init --languages` writes in those languages' texts.
+pub const PLACEHOLDERS: &[&str] = &["MANGLER:", "MANGLAR:", "MISSING:"];
+
+/// Whether `text` holds a placeholder.
+pub fn has_placeholder(text: &str) -> bool {
+    PLACEHOLDERS.iter().any(|p| text.contains(p))
+}
 
 #[derive(Debug)]
 pub struct Block {
@@ -26,7 +32,7 @@ pub struct Block {
 impl Block {
     /// Placeholder text ("MANGLER: …") is not content: keyword rules skip it.
     pub fn is_placeholder(&self) -> bool {
-        self.text.contains(PLACEHOLDER)
+        has_placeholder(&self.text)
     }
 
     /// Whether keyword rules read this block: not a placeholder, nor a heading over nothing.

@@ -1,7 +1,7 @@
 //! `content/cookies.toml`: the one inventory that drives the policy's cookie tables, the widget's
 //! blocking and deletion rules, and the consent revision.
 
-use super::localized::Localized;
+use super::localized::{Localized, Name};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -25,8 +25,11 @@ pub struct Category {
     pub necessary: Spanned<bool>,
     #[serde(default)]
     pub order: i64,
-    pub title: Localized,
-    pub description: Localized,
+    /// Built in for the standard categories (`i18n`); the site's text overrides it per language.
+    #[serde(default)]
+    pub title: Option<Localized>,
+    #[serde(default)]
+    pub description: Option<Localized>,
 }
 
 fn not_necessary() -> Spanned<bool> {
@@ -36,7 +39,8 @@ fn not_necessary() -> Spanned<bool> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
-    pub name: String,
+    /// The same in every language, or per language (see [`Name`]).
+    pub name: Name,
     /// Who processes the data (a processor or a third party), shown in the tables (C-27).
     pub provider: String,
     /// Cookie domain the service's cookies live on, without a leading dot.

@@ -27,3 +27,50 @@ impl Localized {
         self.0.span()
     }
 }
+
+/// A service's name: one for every language (`name = "Google Analytics"`), or one per language
+/// (`name = { nb = "Nettstedet", en = "The website" }`) when it is words rather than a brand.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(untagged)]
+pub enum Name {
+    Same(String),
+    PerLanguage(BTreeMap<String, String>),
+}
+
+impl Name {
+    /// The name in `lang`, else in `default`, with the language it is in (`None`: the same in
+    /// every language).
+    pub fn get<'a>(&'a self, lang: &'a str, default: &'a str) -> (&'a str, Option<&'a str>) {
+        match self {
+            Name::Same(name) => (name, None),
+            Name::PerLanguage(map) => [lang, default]
+                .into_iter()
+                .find_map(|l| map.get(l).map(|t| (t.as_str(), Some(l))))
+                .unwrap_or(("", None)),
+        }
+    }
+
+    /// The languages it is written in, when it is given per language.
+    pub fn languages(&self) -> Vec<&str> {
+        match self {
+            Name::Same(_) => Vec::new(),
+            Name::PerLanguage(map) => map.keys().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// Where `[services.<id>] name` is in cookies.toml: [`Name`] cannot carry its span (an untagged
+/// enum reads its value through a buffer that loses it), so it is read again from the text.
+pub fn service_name_span(text: &str, id: &str) -> Option<std::ops::Range<usize>> {
+    #[derive(Deserialize)]
+    struct File {
+        #[serde(default)]
+        services: BTreeMap<String, Service>,
+    }
+    #[derive(Deserialize)]
+    struct Service {
+        name: Option<Spanned<toml::Value>>,
+    }
+    let file: File = toml::from_str(text).ok()?;
+    Some(file.services.get(id)?.name.as_ref()?.span())
+}

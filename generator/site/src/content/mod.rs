@@ -291,7 +291,8 @@ pub fn page_name(content_dir: &Path, path: &Path) -> Result<(String, Option<Stri
     Ok((slug, lang.map(str::to_owned)))
 }
 
-fn is_name_part(part: &str) -> bool {
+/// One part of a page's name or slug: see [`PAGE_NAME_RULE`].
+pub fn is_name_part(part: &str) -> bool {
     part.bytes()
         .next()
         .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())

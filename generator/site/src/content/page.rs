@@ -14,6 +14,11 @@ pub struct FrontMatter {
     /// Title in the navigation, if shorter than `title`.
     #[serde(default)]
     pub menu_title: Option<String>,
+    /// The last part of the page's URL in its language, when it is not the file's name:
+    /// `personvern.en.md` with `slug = "privacy"` is `/en/privacy/`. Translations are still
+    /// matched by file name.
+    #[serde(default)]
+    pub slug: Option<Spanned<String>>,
     /// Template in the theme's `templates/`; `page.html` by default.
     #[serde(default)]
     pub template: Option<Spanned<String>>,

@@ -20,7 +20,8 @@ pub struct SiteFile {
     pub policy: Policy,
     #[serde(default)]
     pub consent: Consent,
-    /// Labels of the theme (navigation, footer), per language.
+    /// Labels of the theme (navigation, footer, tables), per language; each overrides the
+    /// built-in one (`i18n`) in the languages it is written in.
     #[serde(default)]
     pub labels: BTreeMap<String, Localized>,
     /// HTTP headers the server configurations set (see `render::headers`).
@@ -162,7 +163,8 @@ pub struct Consent {
     /// Send Google Consent Mode v2 signals.
     #[serde(default)]
     pub google_consent_mode: bool,
-    /// The banner's and the preferences' texts.
+    /// The banner's and the preferences' texts; each overrides the built-in one (`i18n`) in the
+    /// languages it is written in, except `banner_body`, which only the site can write.
     #[serde(default)]
     pub texts: BTreeMap<String, Localized>,
 }
@@ -185,20 +187,3 @@ fn default_expiry() -> Spanned<u32> {
 fn default_storage_key() -> String {
     "samtykke".to_owned()
 }
-
-/// The consent texts a theme needs; each must exist in the default language.
-pub const REQUIRED_CONSENT_TEXTS: &[&str] = &[
-    "banner_title",
-    "banner_body",
-    "accept_all",
-    "reject_all",
-    "customize",
-    "preferences_title",
-    "preferences_intro",
-    "save",
-    "close",
-    "always_on",
-    "settings_button",
-    "gpc_notice",
-    "saved",
-];

@@ -2,6 +2,7 @@
 
 use crate::content::inventory::{Category, InventoryFile};
 use crate::content::localized::Localized;
+use crate::i18n::{self, Chosen, Table};
 use crate::model::{Page, Site};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -92,6 +93,9 @@ pub struct ControllerView {
     pub address: String,
     pub visiting_note: Option<String>,
     pub phones: Vec<PhoneView>,
+    /// The language of `address` and `visiting_note` where it is not the page's (a fallback).
+    pub address_lang: Option<String>,
+    pub visiting_note_lang: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -99,6 +103,9 @@ pub struct PhoneView {
     pub label: String,
     pub number: String,
     pub hours: Option<String>,
+    /// The language of `label` and `hours` where it is not the page's (a fallback).
+    pub label_lang: Option<String>,
+    pub hours_lang: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -121,6 +128,9 @@ pub struct CategoryView {
     pub id: String,
     pub title: String,
     pub description: String,
+    /// The language of `title` and `description` where it is not the page's (a fallback).
+    pub title_lang: Option<String>,
+    pub description_lang: Option<String>,
     pub required: bool,
     pub cookies: Vec<CookieView>,
 }
@@ -129,12 +139,17 @@ pub struct CategoryView {
 pub struct CookieView {
     pub name: String,
     pub service_name: String,
+    /// The language of `service_name` where it is not the page's (a fallback).
+    pub service_name_lang: Option<String>,
     pub provider: String,
     pub host: String,
     pub party: &'static str,
     pub legal_basis: &'static str,
     pub purpose: String,
     pub lifetime: String,
+    /// The language of `purpose` and `lifetime` where it is not the page's (a fallback).
+    pub purpose_lang: Option<String>,
+    pub lifetime_lang: Option<String>,
     pub storage: &'static str,
 }
 
@@ -146,7 +161,22 @@ pub struct PageView {
     pub url: String,
     pub permalink: String,
     pub content: String,
+    /// Absolute URLs of the page in each language that has it, itself included (`hreflang`).
     pub translations: Vec<TranslationView>,
+    /// The language switcher: every language of the site, each linking to this page's
+    /// translation or, where it has none, to that language's home. Site-relative URLs, so a
+    /// local preview stays on the machine.
+    pub switcher: Vec<SwitchView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SwitchView {
+    pub lang: String,
+    pub name: String,
+    pub url: String,
+    pub current: bool,
+    /// The link leads to the language's home, not to this page.
+    pub home: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -160,21 +190,63 @@ pub struct NavItem {
     pub title: String,
     pub url: String,
     pub current: bool,
+    /// The page's language where it has no translation and the default language's is listed.
+    pub lang: Option<String>,
 }
 
 /// Everything of one language that does not depend on the page.
 #[derive(Debug, Clone, Serialize)]
 pub struct LanguageContext {
     pub lang: String,
+    /// The language's home: `/` for the default language, `/en/` for English.
+    pub home_url: String,
     pub site: SiteView,
     pub labels: BTreeMap<String, String>,
     pub consent: ConsentView,
+    /// The key of every label and consent text shown in another language than the page's (it
+    /// falls back), with that language, for the `lang` attribute of its element.
+    pub fallback: BTreeMap<String, String>,
 }
 
-fn texts(map: &BTreeMap<String, Localized>, lang: &str, default: &str) -> BTreeMap<String, String> {
-    map.iter()
-        .map(|(k, v)| (k.clone(), v.get(lang, default).to_owned()))
+/// The label or consent texts of one table in `lang`; fallbacks are noted in `fallback`.
+fn interface_texts(
+    site: &BTreeMap<String, Localized>,
+    table: Table,
+    keys: &[&str],
+    lang: &str,
+    default: &str,
+    fallback: &mut BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    keys.iter()
+        .filter_map(|key| {
+            let text = site.get(*key);
+            let chosen = if i18n::EDITOR_CONSENT_TEXTS.contains(key) {
+                text.and_then(|t| i18n::editor(t, lang, default))
+            } else {
+                i18n::interface(text, table, key, lang, default)
+            }?;
+            if chosen.falls_back(lang) {
+                fallback.insert((*key).to_owned(), chosen.lang.to_owned());
+            }
+            Some(((*key).to_owned(), chosen.text.to_owned()))
+        })
         .collect()
+}
+
+/// The text and, if it falls back, its language.
+fn shown(chosen: Option<Chosen>, lang: &str) -> (String, Option<String>) {
+    match chosen {
+        Some(c) => (
+            c.text.to_owned(),
+            c.falls_back(lang).then(|| c.lang.to_owned()),
+        ),
+        None => (String::new(), None),
+    }
+}
+
+/// An editor text in `lang` (see [`i18n::editor`]), empty when absent.
+fn editor_text(text: Option<&Localized>, lang: &str, default: &str) -> (String, Option<String>) {
+    shown(text.and_then(|t| i18n::editor(t, lang, default)), lang)
 }
 
 /// Categories in display order: by `order`, then id.
@@ -191,52 +263,140 @@ pub fn url_of(site: &Site, slug: &str, lang: &str) -> String {
         .map_or_else(|| "/".to_owned(), |p| p.url.clone())
 }
 
+/// The categories in display order, each with its cookies, in `lang`.
+fn category_views(site: &Site, lang: &str) -> Vec<CategoryView> {
+    let default = site.default_language();
+    ordered_categories(&site.inventory)
+        .into_iter()
+        .map(|(id, category)| {
+            let (title, title_lang) = shown(
+                i18n::interface(
+                    category.title.as_ref(),
+                    Table::CategoryTitle,
+                    id,
+                    lang,
+                    default,
+                ),
+                lang,
+            );
+            let (description, description_lang) = shown(
+                i18n::interface(
+                    category.description.as_ref(),
+                    Table::CategoryDescription,
+                    id,
+                    lang,
+                    default,
+                ),
+                lang,
+            );
+            CategoryView {
+                id: id.clone(),
+                title,
+                description,
+                title_lang,
+                description_lang,
+                required: *category.necessary.get_ref(),
+                cookies: site
+                    .inventory
+                    .cookies
+                    .iter()
+                    .filter(|c| c.category.get_ref() == id)
+                    .filter_map(|c| {
+                        // Validation guarantees every cookie's service exists.
+                        let service = site.inventory.services.get(c.service.get_ref().as_str())?;
+                        let (purpose, purpose_lang) =
+                            editor_text(c.purpose.as_ref(), lang, default);
+                        let (lifetime, lifetime_lang) =
+                            editor_text(c.lifetime.as_ref(), lang, default);
+                        let (service_name, service_name_lang) = service.name.get(lang, default);
+                        Some(CookieView {
+                            name: c.name.get_ref().clone(),
+                            service_name: service_name.to_owned(),
+                            service_name_lang: service_name_lang
+                                .filter(|l| *l != lang)
+                                .map(str::to_owned),
+                            provider: service.provider.clone(),
+                            host: service.host.get_ref().clone(),
+                            party: c.party.as_str(),
+                            legal_basis: c.legal_basis.get_ref().as_str(),
+                            purpose,
+                            lifetime,
+                            purpose_lang,
+                            lifetime_lang,
+                            storage: c.storage.as_str(),
+                        })
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// The data controller's details in `lang`.
+fn controller_view(site: &Site, lang: &str) -> ControllerView {
+    let default = site.default_language();
+    let controller = &site.config.controller;
+    let (address, address_lang) = editor_text(Some(&controller.address), lang, default);
+    let visiting_note = controller
+        .visiting_note
+        .as_ref()
+        .map(|n| editor_text(Some(n), lang, default));
+    ControllerView {
+        name: controller.name.clone(),
+        organisation_number: controller.organisation_number.clone(),
+        email: controller.email.get_ref().clone(),
+        address,
+        address_lang,
+        visiting_note_lang: visiting_note.as_ref().and_then(|(_, l)| l.clone()),
+        visiting_note: visiting_note.map(|(text, _)| text),
+        phones: controller
+            .phones
+            .iter()
+            .map(|p| {
+                let (label, label_lang) = editor_text(Some(&p.label), lang, default);
+                let hours = p
+                    .hours
+                    .as_ref()
+                    .map(|h| editor_text(Some(h), lang, default));
+                PhoneView {
+                    label,
+                    label_lang,
+                    number: p.number.get_ref().clone(),
+                    hours_lang: hours.as_ref().and_then(|(_, l)| l.clone()),
+                    hours: hours.map(|(text, _)| text),
+                }
+            })
+            .collect(),
+    }
+}
+
 pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageContext {
     let default = site.default_language();
     let config = &site.config;
-    let controller = &config.controller;
     let policy_url = url_of(site, config.policy.page.get_ref(), lang);
     let cookie_page_url = url_of(site, config.policy.cookie_page.get_ref(), lang);
-    let categories = ordered_categories(&site.inventory)
-        .into_iter()
-        .map(|(id, category)| CategoryView {
-            id: id.clone(),
-            title: category.title.get(lang, default).to_owned(),
-            description: category.description.get(lang, default).to_owned(),
-            required: *category.necessary.get_ref(),
-            cookies: site
-                .inventory
-                .cookies
-                .iter()
-                .filter(|c| c.category.get_ref() == id)
-                .filter_map(|c| {
-                    // Validation guarantees every cookie's service exists.
-                    let service = site.inventory.services.get(c.service.get_ref().as_str())?;
-                    Some(CookieView {
-                        name: c.name.get_ref().clone(),
-                        service_name: service.name.clone(),
-                        provider: service.provider.clone(),
-                        host: service.host.get_ref().clone(),
-                        party: c.party.as_str(),
-                        legal_basis: c.legal_basis.get_ref().as_str(),
-                        purpose: c
-                            .purpose
-                            .as_ref()
-                            .map_or("", |t| t.get(lang, default))
-                            .to_owned(),
-                        lifetime: c
-                            .lifetime
-                            .as_ref()
-                            .map_or("", |t| t.get(lang, default))
-                            .to_owned(),
-                        storage: c.storage.as_str(),
-                    })
-                })
-                .collect(),
-        })
-        .collect();
+    let categories = category_views(site, lang);
+    let mut fallback = BTreeMap::new();
+    let labels = interface_texts(
+        &config.labels,
+        Table::Labels,
+        &i18n::label_keys(),
+        lang,
+        default,
+        &mut fallback,
+    );
+    let texts = interface_texts(
+        &config.consent.texts,
+        Table::Consent,
+        &i18n::consent_keys(),
+        lang,
+        default,
+        &mut fallback,
+    );
     LanguageContext {
         lang: lang.to_owned(),
+        home_url: crate::model::page_url("index", lang, default),
+        fallback,
         site: SiteView {
             name: config.name.clone(),
             base_url: base_url.to_owned(),
@@ -253,25 +413,7 @@ pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageCont
                         .map_or_else(String::new, |l| l.name.clone()),
                 })
                 .collect(),
-            controller: ControllerView {
-                name: controller.name.clone(),
-                organisation_number: controller.organisation_number.clone(),
-                email: controller.email.get_ref().clone(),
-                address: controller.address.get(lang, default).to_owned(),
-                visiting_note: controller
-                    .visiting_note
-                    .as_ref()
-                    .map(|n| n.get(lang, default).to_owned()),
-                phones: controller
-                    .phones
-                    .iter()
-                    .map(|p| PhoneView {
-                        label: p.label.get(lang, default).to_owned(),
-                        number: p.number.get_ref().clone(),
-                        hours: p.hours.as_ref().map(|h| h.get(lang, default).to_owned()),
-                    })
-                    .collect(),
-            },
+            controller: controller_view(site, lang),
             policy: PolicyView {
                 version: config.policy.version.clone(),
                 date: config.policy.date.to_string(),
@@ -279,9 +421,9 @@ pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageCont
             },
             brand: BrandView::of(&config.brand, base_url),
         },
-        labels: texts(&config.labels, lang, default),
+        labels,
         consent: ConsentView {
-            texts: texts(&config.consent.texts, lang, default),
+            texts,
             categories,
             cookie_page_url,
             policy_url,
@@ -289,12 +431,17 @@ pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageCont
     }
 }
 
-/// The main navigation: pages with `menu` in this language, in menu order, none marked current.
+/// The main navigation of `lang`: every page with `menu`, in menu order, none marked current. A
+/// page without a translation in `lang` is listed in the default language, marked with it.
 pub fn nav(site: &Site, lang: &str) -> Vec<NavItem> {
+    let default = site.default_language();
     let mut items: Vec<&Page> = site
         .pages
         .iter()
-        .filter(|p| p.lang == lang && p.file.front.menu.is_some())
+        .filter(|p| p.file.front.menu.is_some())
+        .filter(|p| {
+            p.lang == lang || (p.lang == default && site.page(&p.file.slug, lang).is_none())
+        })
         .collect();
     items.sort_by_key(|p| (p.file.front.menu, p.file.slug.clone()));
     items
@@ -308,6 +455,32 @@ pub fn nav(site: &Site, lang: &str) -> Vec<NavItem> {
                 .unwrap_or_else(|| p.file.front.title.clone()),
             url: p.url.clone(),
             current: false,
+            lang: (p.lang != lang).then(|| p.lang.clone()),
+        })
+        .collect()
+}
+
+/// The language switcher of `page`: see [`PageView::switcher`].
+pub fn switcher(site: &Site, page: &Page) -> Vec<SwitchView> {
+    let default = site.default_language();
+    site.languages
+        .iter()
+        .map(|lang| {
+            let translation = site.page(&page.file.slug, lang);
+            SwitchView {
+                lang: lang.clone(),
+                name: site
+                    .config
+                    .languages
+                    .get(lang)
+                    .map_or_else(|| lang.clone(), |l| l.name.clone()),
+                url: translation.map_or_else(
+                    || crate::model::page_url("index", lang, default),
+                    |p| p.url.clone(),
+                ),
+                current: *lang == page.lang,
+                home: translation.is_none(),
+            }
         })
         .collect()
 }

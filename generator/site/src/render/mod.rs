@@ -398,6 +398,7 @@ fn not_found_view(language: &LanguageContext, base_url: &str) -> PageView {
         permalink: format!("{base_url}/404.html"),
         content: String::new(),
         translations: Vec::new(),
+        switcher: Vec::new(),
     }
 }
 
@@ -500,7 +501,8 @@ fn missing_template(
 
 /// A span of the front matter's TOML (which starts after the optional BOM and the `+++` line)
 /// as a span of the whole file.
-fn in_front_matter(text: &str, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
+/// A span of the front matter's TOML as a span of the whole file.
+pub(crate) fn in_front_matter(text: &str, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let offset = text[bom..].find('\n').map_or(0, |i| bom + i + 1);
     span.start + offset..span.end + offset
@@ -540,6 +542,7 @@ fn page_view(
                 url: format!("{base_url}{}", p.url),
             })
             .collect(),
+        switcher: context::switcher(site, page),
     };
     if page.body.shortcodes.is_empty() {
         view.content = page.body.html.clone();
