@@ -8,7 +8,9 @@ use crate::content::site::{SiteFile, REQUIRED_CONSENT_TEXTS};
 use crate::diagnostics::{Diagnostic, Diagnostics, Source};
 use std::collections::HashMap;
 
+pub mod embed;
 pub mod gated;
+pub mod loads;
 pub mod urls;
 
 /// Labels every theme may rely on.
@@ -431,6 +433,7 @@ fn check_service(cx: &Entry, id: &str, service: &Service, errors: &mut Diagnosti
             ));
         }
     }
+    loads::check(inv, source, site, id, service, errors);
     if let Some(url) = &service.privacy_url {
         if let Err(problem) = urls::link(url.get_ref()) {
             errors.push(url_error(

@@ -22,6 +22,7 @@ pub fn config() -> WidgetConfig {
                 id: "necessary".into(),
                 required: true,
                 sources: vec![],
+                frames: vec![],
             },
             CategoryRule {
                 id: "analytics".into(),
@@ -30,6 +31,7 @@ pub fn config() -> WidgetConfig {
                     "data:text/javascript,window.__skSrc=1".into(),
                     "about:blank#embed".into(),
                 ],
+                frames: vec![],
             },
         ],
         cookies: vec![
