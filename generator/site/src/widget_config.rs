@@ -563,6 +563,8 @@ lifetime = { nb = "1 år" }
             // is not shown to the visitor.
             connect: _,
             images: _,
+            // Not hashed: it only quiets a `check` question; its cookies (none) are hashed.
+            cookieless: _,
         } in services.values()
         {}
         for Cookie {

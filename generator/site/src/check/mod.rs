@@ -11,6 +11,7 @@ pub mod finding;
 mod inventory;
 mod links;
 mod policy;
+mod services;
 mod text;
 
 use crate::build::{self, Error};
@@ -53,6 +54,8 @@ const RULES: &[&str] = &[
     "C-31",
     "C-32",
     "C-33",
+    "C-34",
+    "service",
     "link",
     "placeholder",
 ];
@@ -110,6 +113,7 @@ pub fn check(root: &Path) -> Result<Report, Error> {
     };
     let mut findings = Vec::new();
     inventory::check(&cx, &mut findings);
+    services::check(&cx, &mut findings);
     policy::check(&cx, &mut findings);
     links::check(&cx, &mut findings);
     placeholders(&cx, &mut findings);

@@ -68,6 +68,10 @@ pub struct Service {
     /// Origins its scripts load images from (`img-src`), beyond the scripts' own.
     #[serde(default)]
     pub images: Vec<Spanned<String>>,
+    /// The editor has confirmed that the service sets no cookies or storage (Plausible), so
+    /// `check` does not ask about a script without cookies. It still waits for consent.
+    #[serde(default)]
+    pub cookieless: bool,
     /// Link to the provider's own privacy information.
     #[serde(default)]
     pub privacy_url: Option<Spanned<String>>,

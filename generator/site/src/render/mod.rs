@@ -268,7 +268,8 @@ fn shared(
 }
 
 /// The services' scripts and snippets, held back as `text/plain` until their category is
-/// granted: per service, `script`, then `scripts`, then `snippets`, in declared order.
+/// granted: per service, its snippets first (they usually set up the queue its script reads),
+/// then `script`, then `scripts`, in declared order.
 fn gated_scripts(site: &Site) -> Vec<GatedScript> {
     let mut out = Vec::new();
     for (id, s) in &site.inventory.services {
@@ -281,6 +282,14 @@ fn gated_scripts(site: &Site) -> Vec<GatedScript> {
                 .ok()
                 .map(|u| u.to_string())
         };
+        for snippet in site.snippets.get(id).into_iter().flatten() {
+            out.push(GatedScript {
+                category: category.clone(),
+                src: String::new(),
+                text: snippet.text.clone(),
+                attrs: Vec::new(),
+            });
+        }
         if let Some(src) = s.script.as_ref().and_then(|src| parsed(src.get_ref())) {
             out.push(GatedScript {
                 category: category.clone(),
@@ -318,14 +327,6 @@ fn gated_scripts(site: &Site) -> Vec<GatedScript> {
                 src,
                 text: String::new(),
                 attrs,
-            });
-        }
-        for snippet in site.snippets.get(id).into_iter().flatten() {
-            out.push(GatedScript {
-                category: category.clone(),
-                src: String::new(),
-                text: snippet.text.clone(),
-                attrs: Vec::new(),
             });
         }
     }

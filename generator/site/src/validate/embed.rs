@@ -102,17 +102,12 @@ fn check_call(
         return;
     };
     let Some(service) = inventory.services.get(id) else {
-        let framing = inventory
-            .services
-            .iter()
-            .filter(|(_, s)| !s.frames.is_empty())
-            .map(|(k, _)| k.as_str());
         errors.push(not_one_of(
             source,
             Some(arg_span(source, call, "service")),
             format!("unknown service `{id}`"),
             id,
-            framing,
+            inventory.services.keys().map(String::as_str),
             Some(format!(
                 "declare it in cookies.toml as [services.{id}] with category and frames = [\"https://…\"]"
             )),
