@@ -300,3 +300,63 @@ fn check_asks_about_unused_services_undeclared_origins_and_scripts_without_cooki
         "snippets/matomo.js",
     );
 }
+
+/// The load runs the markup rules over the site's own templates and reads the snippets, each
+/// error at its file and line.
+#[test]
+fn a_raw_iframe_in_a_site_template_and_a_snippet_that_closes_its_script_are_errors_where_they_are()
+{
+    let dir = site("matomo");
+    let theme = dir.path().join("themes/egen/templates");
+    std::fs::create_dir_all(&theme).expect("theme");
+    std::fs::write(
+        theme.join("page.html"),
+        "{% extends \"base.html\" %}\n{% block main %}\n<iframe src=\"https://www.google.com/maps/embed?pb=1\"></iframe>\n{{ page.content | safe }}\n{% endblock main %}\n",
+    )
+    .expect("template");
+    let site_toml = dir.path().join("content/site.toml");
+    let text = std::fs::read_to_string(&site_toml).expect("site.toml");
+    std::fs::write(
+        &site_toml,
+        text.replace(
+            "default_language = \"nb\"\n",
+            "default_language = \"nb\"\ntheme = \"egen\"\n",
+        ),
+    )
+    .expect("site.toml");
+    std::fs::write(
+        dir.path().join("content/snippets/matomo.js"),
+        "var _paq = [];\ndocument.write(\"</script>\");\n",
+    )
+    .expect("snippet");
+    let errors = match samtykke_site::model::load(dir.path()) {
+        Ok(_) => panic!("should not load"),
+        Err(errors) => errors,
+    };
+    let found: Vec<(String, (usize, usize), String)> = errors
+        .iter()
+        .map(|d| {
+            (
+                d.source.path.display().to_string(),
+                d.line_col(),
+                d.message.clone(),
+            )
+        })
+        .collect();
+    assert!(
+        found.contains(&(
+            "themes/egen/templates/page.html".to_owned(),
+            (3, 1),
+            "raw `<iframe>` would load before consent".to_owned()
+        )),
+        "{found:#?}"
+    );
+    assert!(
+        found.contains(&(
+            "content/snippets/matomo.js".to_owned(),
+            (2, 17),
+            "a snippet cannot contain `</script`".to_owned()
+        )),
+        "{found:#?}"
+    );
+}
