@@ -54,8 +54,8 @@ fn gated_elements_start_only_after_consent_and_only_once() {
         "external script started without consent"
     );
     assert!(
-        !by_id("frame").has_attribute("src"),
-        "iframe loaded without consent"
+        frame_in("frame").is_none(),
+        "iframe created without consent"
     );
     assert!(!granted("analytics"));
     assert!(granted("necessary"));
@@ -75,16 +75,30 @@ fn gated_elements_start_only_after_consent_and_only_once() {
         external.get_attribute("type").is_none(),
         "the started script must not be text/plain"
     );
+    let frame = frame_in("frame").expect("the embed's iframe after consent");
     assert_eq!(
-        by_id("frame").get_attribute("src").as_deref(),
-        Some("about:blank#embed")
+        frame.get_attribute("src").as_deref(),
+        Some(format!("{}/embed-test", origin()).as_str())
     );
+    assert_eq!(frame.get_attribute("title").as_deref(), Some("Video"));
     assert!(granted("analytics"));
 
-    // A second grant, and a later refusal, start nothing again.
+    // A second grant, and a later refusal, start no script again; the refusal removes the
+    // embed's iframe, and a new grant frames it again, once.
     click("accept");
     click("reject");
+    assert!(
+        frame_in("frame").is_none(),
+        "the iframe stays after refusal"
+    );
     click("accept");
+    assert_eq!(
+        by_id("frame")
+            .query_selector_all("iframe")
+            .unwrap()
+            .length(),
+        1
+    );
     assert_eq!(global("__skRuns").as_f64(), Some(1.0));
     assert_eq!(
         document()
@@ -106,7 +120,10 @@ fn undeclared_or_necessary_placeholders_never_start() {
             "beforeend",
             r#"<script type="text/plain" data-category="necessary" data-src="data:text/javascript,window.__skNecessary=1" id="necessary-src"></script>
 <script type="text/plain" data-category="analytics" data-src="data:text/javascript,window.__skUndeclared=1" id="undeclared-src"></script>
-<iframe data-category="analytics" data-src="about:blank#undeclared" id="undeclared-frame"></iframe>"#,
+<div data-category="analytics" data-sk-frame="https://undeclared.example/embed" id="undeclared-frame"></div>
+<div data-category="necessary" data-sk-frame="ORIGIN/necessary" id="necessary-frame"></div>"#
+                .replace("ORIGIN", &origin())
+                .as_str(),
         )
         .unwrap();
     start();
@@ -122,7 +139,36 @@ fn undeclared_or_necessary_placeholders_never_start() {
     }
     assert!(global("__skNecessary").is_undefined());
     assert!(global("__skUndeclared").is_undefined());
-    assert!(!by_id("undeclared-frame").has_attribute("src"));
+    assert!(frame_in("undeclared-frame").is_none());
+    assert!(frame_in("necessary-frame").is_none());
+}
+
+/// An embed's own button grants its one category on top of the current grant, as a custom
+/// choice; a button naming the necessary or an unknown category grants nothing.
+#[wasm_bindgen_test]
+fn an_embed_button_grants_its_category_and_nothing_else() {
+    page(&config(), None);
+    let fixture = by_id("fixture");
+    fixture
+        .insert_adjacent_html(
+            "beforeend",
+            r#"<button type="button" id="grant-necessary" data-sk="grant:necessary">x</button>
+<button type="button" id="grant-unknown" data-sk="grant:marketing">y</button>"#,
+        )
+        .unwrap();
+    start();
+    click("grant-necessary");
+    click("grant-unknown");
+    assert!(stored().is_none(), "nothing was chosen");
+    assert!(frame_in("frame").is_none());
+    assert!(asks());
+
+    click("grant");
+    assert!(granted("analytics"));
+    assert!(!asks(), "the choice is made");
+    assert!(frame_in("frame").is_some(), "the embed loads");
+    let record = stored().expect("a stored record");
+    assert!(record.contains("\"method\":\"custom\""), "{record}");
 }
 
 #[wasm_bindgen_test]

@@ -324,11 +324,13 @@ mod tests {
                     id: "necessary".into(),
                     required: true,
                     sources: vec![],
+                    frames: vec![],
                 },
                 CategoryRule {
                     id: "analytics".into(),
                     required: false,
                     sources: vec![],
+                    frames: vec![],
                 },
             ],
             cookies: vec![

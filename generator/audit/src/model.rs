@@ -63,7 +63,7 @@ pub struct Snapshot {
 }
 
 /// A placeholder the widget starts after consent: `<script type="text/plain" data-category>`
-/// or `<iframe data-category data-src>`.
+/// or an embed box `[data-category][data-sk-frame]`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Gated {
     pub category: String,

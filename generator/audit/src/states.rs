@@ -27,8 +27,8 @@ struct RawInfo {
 
 const PAGE_INFO: &str = "(() => { \
   const c = document.getElementById('samtykke-config'); \
-  const gated = [...document.querySelectorAll('script[type=\"text/plain\"][data-category][data-src], iframe[data-category][data-src]')] \
-    .slice(0, 50).map((e) => { try { return { category: String(e.dataset.category), src: new URL(e.dataset.src, location.href).href }; } catch { return null; } }) \
+  const gated = [...document.querySelectorAll('script[type=\"text/plain\"][data-category][data-src], [data-category][data-sk-frame]')] \
+    .slice(0, 50).map((e) => { try { return { category: String(e.dataset.category), src: new URL(e.dataset.src || e.dataset.skFrame, location.href).href }; } catch { return null; } }) \
     .filter(Boolean); \
   const links = [...document.querySelectorAll('a[href]')].slice(0, 500).map((a) => a.href).filter((h) => typeof h === 'string'); \
   const nav = performance.getEntriesByType('navigation')[0]; \

@@ -17,6 +17,8 @@ pub struct Site {
     pub config_source: Source,
     pub inventory: InventoryFile,
     pub inventory_source: Source,
+    /// Service id → the inline scripts it declares, read from their files.
+    pub snippets: std::collections::BTreeMap<String, Vec<content::snippets::Snippet>>,
     pub theme_dir: PathBuf,
     /// Default language first, then the others in order of their tags.
     pub languages: Vec<String>,
@@ -88,6 +90,8 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
         &content.site,
         &mut errors,
     );
+    let snippets =
+        content::snippets::read(root, &root.join("content"), &content.inventory, &mut errors);
     let inventory_errors = errors.len();
 
     let theme_dir = match theme_dir(root, &content) {
@@ -104,6 +108,7 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
         &mut errors,
     );
     let shortcodes = crate::theme::shortcodes(&theme_dir);
+    validate::gated::check_templates(root, &theme_dir, &mut errors);
 
     let default_lang = content.site.default_language.get_ref().clone();
     let mut languages: Vec<String> = content.site.languages.keys().cloned().collect();
@@ -119,7 +124,9 @@ pub fn load(root: &Path) -> Result<Site, Diagnostics> {
     }
     let pages = prepare(&content, placed, &shortcodes, &default_lang, &mut errors);
     errors.into_result()?;
-    Ok(assemble(content, pages, theme_dir, languages))
+    let mut site = assemble(content, pages, theme_dir, languages);
+    site.snippets = snippets;
+    Ok(site)
 }
 
 /// `themes/<theme>`: the built-in theme needs no folder; another is the site's own, laid over
@@ -320,6 +327,7 @@ fn prepare(
         };
         let body = markdown::prepare(&file.source, file.body_start, &cx, errors);
         validate::gated::check(&file.source, file.body_start, &gated, errors);
+        validate::embed::check(&file.source, &body.shortcodes, &content.inventory, errors);
         pages.push((lang, url, body));
     }
     pages
@@ -360,6 +368,7 @@ fn assemble(
         config_source: site_source,
         inventory,
         inventory_source,
+        snippets: Default::default(),
         theme_dir,
         languages,
         pages,

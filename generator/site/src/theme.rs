@@ -37,6 +37,7 @@ builtin_files!(
     "templates/shortcodes/contact.html",
     "templates/shortcodes/cookie_table.html",
     "templates/shortcodes/cookie_tables.html",
+    "templates/shortcodes/embed.html",
 );
 
 /// Templates are named by their path below `templates/` (`partials/banner.html`).

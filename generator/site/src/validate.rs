@@ -10,7 +10,9 @@ use crate::i18n::{self, Table};
 use std::collections::HashMap;
 
 pub mod brand;
+pub mod embed;
 pub mod gated;
+pub mod loads;
 pub mod urls;
 
 /// "expected one of `a`, `b`" with a "did you mean" when one is close.
@@ -461,6 +463,7 @@ fn check_service(cx: &Entry, id: &str, service: &Service, errors: &mut Diagnosti
             ));
         }
     }
+    loads::check(inv, source, site, id, service, errors);
     if let Some(url) = &service.privacy_url {
         if let Err(problem) = urls::link(url.get_ref()) {
             errors.push(url_error(

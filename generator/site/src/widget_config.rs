@@ -29,17 +29,27 @@ pub fn derive(site: &SiteFile, inventory: &InventoryFile) -> WidgetConfig {
                 sources: if *c.necessary.get_ref() {
                     Vec::new()
                 } else {
-                    let mut sources: Vec<String> = inventory
-                        .services
-                        .values()
-                        .filter(|s| s.category.as_ref().is_some_and(|k| k.get_ref() == *id))
-                        .filter_map(|s| s.script.as_ref())
+                    let mut sources: Vec<String> = services_of(inventory, id)
+                        .flat_map(|s| s.script_srcs())
                         .filter_map(|s| crate::validate::urls::service_script(s.get_ref()).ok())
                         .map(|u| u.to_string())
                         .collect();
                     sources.sort();
                     sources.dedup();
                     sources
+                },
+                // The origins its embeds may frame, as the CSP's frame-src names them.
+                frames: if *c.necessary.get_ref() {
+                    Vec::new()
+                } else {
+                    let mut frames: Vec<String> = services_of(inventory, id)
+                        .flat_map(|s| s.frames.iter())
+                        .filter_map(|f| crate::validate::urls::service_origin(f.get_ref()).ok())
+                        .map(|o| o.as_str().to_owned())
+                        .collect();
+                    frames.sort();
+                    frames.dedup();
+                    frames
                 },
             })
             .collect(),
@@ -53,6 +63,17 @@ pub fn derive(site: &SiteFile, inventory: &InventoryFile) -> WidgetConfig {
             .collect(),
         google_consent_mode: site.consent.google_consent_mode,
     }
+}
+
+/// The services whose category is `id`.
+fn services_of<'a>(
+    inventory: &'a InventoryFile,
+    id: &'a str,
+) -> impl Iterator<Item = &'a crate::content::inventory::Service> {
+    inventory
+        .services
+        .values()
+        .filter(move |s| s.category.as_ref().is_some_and(|k| k.get_ref() == id))
 }
 
 /// What the visitor is asked about, in a canonical form: a change here voids earlier consent.
@@ -96,6 +117,16 @@ struct AskedService<'a> {
     host: &'a str,
     script: Option<&'a str>,
     transfer: Option<&'a BTreeMap<String, String>>,
+    /// What else it loads. Left out when empty, so a site that declares none of it keeps the
+    /// revision it had before these could be declared.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    scripts: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    snippets: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    frames: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    purpose: Option<&'a BTreeMap<String, String>>,
 }
 
 /// The first 16 hex digits of the SHA-256 of [`Asked`] as JSON.
@@ -180,6 +211,10 @@ pub fn revision<'a>(site: &'a SiteFile, inventory: &'a InventoryFile) -> String 
                         host: s.host.get_ref(),
                         script: s.script.as_ref().map(|s| s.get_ref().as_str()),
                         transfer: s.transfer.as_ref().map(text),
+                        scripts: s.scripts.iter().map(|d| d.src.get_ref().as_str()).collect(),
+                        snippets: s.snippets.iter().map(|p| p.get_ref().as_str()).collect(),
+                        frames: s.frames.iter().map(|f| f.get_ref().as_str()).collect(),
+                        purpose: s.purpose.as_ref().map(text),
                     },
                 )
             })
@@ -599,6 +634,17 @@ lifetime = { nb = "1 år" }
             script: _,
             privacy_url: _,
             transfer: _,
+            // Hashed: what it loads and why, as the placeholder shows it.
+            purpose: _,
+            scripts: _,
+            snippets: _,
+            frames: _,
+            // Not hashed: where its scripts may send and fetch from is the CSP's business, and
+            // is not shown to the visitor.
+            connect: _,
+            images: _,
+            // Not hashed: it only quiets a `check` question; its cookies (none) are hashed.
+            cookieless: _,
         } in services.values()
         {}
         for Cookie {

@@ -41,6 +41,9 @@ pub struct CategoryRule {
     /// The scripts (and framed pages) gated markup of this category may start, exactly as the
     /// generator wrote them; a placeholder with any other `data-src` is never started.
     pub sources: Vec<String>,
+    /// The origins (`https://www.youtube-nocookie.com`) whose content an embed placeholder of
+    /// this category may frame once the category is granted.
+    pub frames: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,16 +67,19 @@ pub fn is_source(src: &str) -> bool {
 /// The placeholders the page may start for the `granted` category ids, one `category src` line
 /// each: every declared source that [`WidgetConfig::may_start`] allows, and `category ` (no
 /// source) for an inline placeholder of an optional category, which the CSP still guards by its
-/// hash. `page.js` starts nothing else, so a `necessary` placeholder, or one with an undeclared
-/// `data-src`, stays inert whatever the page says.
+/// hash; and `category frame origin` for each origin its embeds may frame (a source holds no
+/// space, so the two kinds cannot be mistaken for each other). `page.js` starts nothing else, so
+/// a `necessary` placeholder, or one with an undeclared `data-src` or frame, stays inert
+/// whatever the page says.
 pub fn startable<'a>(config: &WidgetConfig, granted: impl Iterator<Item = &'a str>) -> String {
     let mut out = String::new();
-    let mut line = |id: &str, src: &str| {
+    let mut line = |id: &str, kind: &str, src: &str| {
         if !out.is_empty() {
             out.push('\n');
         }
         out.push_str(id);
         out.push(' ');
+        out.push_str(kind);
         out.push_str(src);
     };
     for id in granted {
@@ -82,9 +88,12 @@ pub fn startable<'a>(config: &WidgetConfig, granted: impl Iterator<Item = &'a st
             .iter()
             .filter(|c| c.id == id && !c.required)
         {
-            line(id, "");
+            line(id, "", "");
             for src in rule.sources.iter().filter(|s| config.may_start(id, s)) {
-                line(id, src);
+                line(id, "", src);
+            }
+            for origin in rule.frames.iter().filter(|o| is_source(o)) {
+                line(id, "frame ", origin);
             }
         }
     }
@@ -190,14 +199,19 @@ impl WidgetConfig {
         };
         let mut read = || {
             for item in categories.as_array()? {
-                let [id, required, sources] = item.fields(["id", "required", "sources"])?;
+                let [id, required, sources, frames] =
+                    item.fields(["id", "required", "sources", "frames"])?;
                 let mut rule = CategoryRule {
                     id: id.as_string()?,
                     required: required.as_bool()?,
                     sources: Vec::new(),
+                    frames: Vec::new(),
                 };
                 for source in sources.as_array()? {
                     rule.sources.push(source.as_string()?);
+                }
+                for frame in frames.as_array()? {
+                    rule.frames.push(frame.as_string()?);
                 }
                 config.categories.push(rule);
             }
@@ -229,8 +243,8 @@ impl WidgetConfig {
         let distinct = self.categories.iter().enumerate().all(|(i, c)| {
             is_category_id(&c.id)
                 && self.category_index(&c.id) == Some(i)
-                && (!c.required || c.sources.is_empty())
-                && c.sources.iter().all(|s| is_source(s))
+                && (!c.required || (c.sources.is_empty() && c.frames.is_empty()))
+                && c.sources.iter().chain(&c.frames).all(|s| is_source(s))
         });
         let rules_ok = self.cookies.iter().all(|rule| {
             self.category_index(&rule.category).is_some()
@@ -300,6 +314,31 @@ pub(crate) mod tests {
         assert_eq!(bad.check(), Err(ConfigError::Invalid));
     }
 
+    #[test]
+    fn frames_of_granted_optional_categories_are_startable_and_never_look_like_a_source() {
+        let mut config = hesbynett();
+        let yt = "https://www.youtube-nocookie.com";
+        config.categories[1].frames = vec![yt.into()];
+        assert_eq!(config.check(), Ok(()));
+        let lines = startable(&config, ["necessary", "analytics"].into_iter());
+        assert_eq!(lines, format!("analytics \nanalytics frame {yt}"));
+        assert!(
+            !config.may_start("analytics", yt),
+            "a frame is not a script"
+        );
+        assert_eq!(startable(&config, ["necessary"].into_iter()), "");
+        let mut bad = config.clone();
+        bad.categories[0].frames = vec![yt.into()];
+        assert_eq!(
+            bad.check(),
+            Err(ConfigError::Invalid),
+            "necessary frames nothing"
+        );
+        let mut bad = config.clone();
+        bad.categories[1].frames = vec![format!("{yt} x")];
+        assert_eq!(bad.check(), Err(ConfigError::Invalid));
+    }
+
     /// The shape of Hesbynett's configuration.
     pub(crate) fn hesbynett() -> WidgetConfig {
         WidgetConfig {
@@ -313,11 +352,13 @@ pub(crate) mod tests {
                     id: "necessary".into(),
                     required: true,
                     sources: vec![],
+                    frames: vec![],
                 },
                 CategoryRule {
                     id: "analytics".into(),
                     required: false,
                     sources: vec![],
+                    frames: vec![],
                 },
             ],
             cookies: vec![
@@ -356,11 +397,13 @@ pub(crate) mod tests {
             id: "marketing".into(),
             required: false,
             sources: vec![],
+            frames: vec![],
         });
         config.categories.push(CategoryRule {
             id: "security".into(),
             required: true,
             sources: vec![],
+            frames: vec![],
         });
         // Required: exactly the necessary ones; unknown ids are neither required nor optional.
         let required: Vec<bool> = ["necessary", "analytics", "marketing", "security", "x"]
@@ -477,7 +520,7 @@ pub(crate) mod tests {
             Err(ConfigError::Invalid)
         );
         let many: Vec<_> = (0..=MAX_CATEGORIES)
-            .map(|i| serde_json::json!({"id": format!("c{i}"), "required": false, "sources": []}))
+            .map(|i| serde_json::json!({"id": format!("c{i}"), "required": false, "sources": [], "frames": []}))
             .collect();
         assert_eq!(
             with(&|v| v["categories"] = many.clone().into()),
@@ -499,7 +542,7 @@ pub(crate) mod tests {
             let categories: Vec<CategoryRule> = ids
                 .into_iter()
                 .zip(required)
-                .map(|(id, required)| CategoryRule { id, required, sources: vec![] })
+                .map(|(id, required)| CategoryRule { id, required, sources: vec![], frames: vec![] })
                 .collect();
             let cookies = patterns
                 .into_iter()

@@ -75,7 +75,7 @@ pub fn start() {
         install();
     }
     if load.store_gpc_refusal {
-        widget.record(Method::Gpc);
+        widget.record(Method::Gpc, "");
     }
     // Google's tags wait for a default before they run; the grant follows as an update.
     widget.consent("default");
@@ -135,7 +135,12 @@ impl Widget {
             // Closes the preferences if open, else hides the banner for this page. Neither is a
             // choice (C-5): nothing is stored, and the next page asks again.
             "close" if !page::close() => page::ask(false),
-            _ => {}
+            // An embed's placeholder: this one category on top of what is granted (C-34).
+            _ => {
+                if let Some(category) = action.strip_prefix("grant:") {
+                    self.grant_one(category);
+                }
+            }
         }
     }
 
@@ -171,16 +176,28 @@ impl Widget {
         purge::deletions(&names, host, path, secure)
     }
 
+    /// Grants `category` on top of the current grant, as a custom choice, when the visitor asks
+    /// for an embed of it. An unknown or required category changes nothing.
+    fn grant_one(&self, category: &str) {
+        if self.config.is_optional(category) {
+            self.choose_with(Method::Custom, category);
+        }
+    }
+
     /// Stores a record of `method` and makes it the grant. A record that cannot be stored grants
-    /// nothing: consent that cannot be demonstrated (C-13) is not relied on.
-    fn record(&self, method: Method) -> bool {
-        let ticked = if method == Method::Custom {
+    /// nothing: consent that cannot be demonstrated (C-13) is not relied on. `also`, if not
+    /// empty, is one category granted on top of the current grant instead of the toggles.
+    fn record(&self, method: Method, also: &str) -> bool {
+        let ticked = if method == Method::Custom && also.is_empty() {
             page::toggles()
         } else {
             String::new()
         };
+        let before = self.grant.get();
         let record = ConsentRecord::new(&self.config, method, page::random_hex(), now_ms(), |c| {
-            method == Method::AcceptAll || crate::text::split(&ticked, b' ').any(|t| t == c)
+            method == Method::AcceptAll
+                || (!also.is_empty() && (c == also || before.allows(&self.config, c)))
+                || crate::text::split(&ticked, b' ').any(|t| t == c)
         });
         let stored = self
             .storage
@@ -196,7 +213,11 @@ impl Widget {
 
     /// A choice the visitor made: store it, apply it, announce it.
     fn choose(&self, method: Method) {
-        let stored = self.record(method);
+        self.choose_with(method, "");
+    }
+
+    fn choose_with(&self, method: Method, also: &str) {
+        let stored = self.record(method, also);
         self.gpc_honoured.set(false);
         self.consent("update");
         self.apply(!stored);

@@ -104,18 +104,31 @@ export function chosen(stored) {
 }
 
 // Starts each placeholder of a granted category, once: a script placeholder is replaced by a real
-// script (same text, so the same CSP hash), an iframe gets its src and loses data-src. Only what
-// Rust listed as startable (`category src`, one per line: a declared source of a granted optional
-// category, or an inline script of one) is started; anything else stays inert.
+// script (same text, so the same CSP hash). Only what Rust listed as startable (`category src`,
+// one per line: a declared source of a granted optional category, or an inline script of one) is
+// started; anything else stays inert. An embed box (`data-sk-frame`) gets its iframe while
+// `category frame <origin of the address>` is listed, and loses it as soon as it is not.
 function activate(startable) {
-  for (const e of d.querySelectorAll('script[type="text/plain"][data-category],iframe[data-category][data-src]')) {
+  for (const e of d.querySelectorAll("[data-category][data-sk-frame]")) {
+    const src = e.dataset.skFrame;
+    let f = e.querySelector("iframe"), on = false;
+    try { on = startable.has(e.dataset.category + " frame " + new URL(src).origin) } catch {}
+    if (on && !f) {
+      f = d.createElement("iframe");
+      f.src = src; f.title = e.dataset.skTitle || ""; f.loading = "lazy";
+      f.allow = "fullscreen; picture-in-picture; encrypted-media";
+      f.referrerPolicy = "strict-origin-when-cross-origin";
+      e.append(f);
+    } else if (!on && f) f.remove();
+  }
+  for (const e of d.querySelectorAll('script[type="text/plain"][data-category]')) {
     const src = e.dataset.src;
     if (!startable.has(e.dataset.category + " " + (src ?? "")) || !e.isConnected) continue;
-    if (e.tagName == "IFRAME") { e.src = e.dataset.src; delete e.dataset.src; continue }
     const s = d.createElement("script");
-    for (const a of e.attributes) if (!/^(type|data-category|data-src)$/.test(a.name)) s.setAttribute(a.name, a.value);
-    // Inserted scripts run async by default; keep the page's order.
-    if (src) { s.src = src; s.async = false } else s.text = e.text;
+    for (const a of e.attributes) if (!/^(type|data-category|data-src|data-sk-.*)$/.test(a.name)) s.setAttribute(a.name, a.value);
+    if (e.dataset.skType) s.type = e.dataset.skType;
+    // Inserted scripts run async by default; keep the page's order unless declared async.
+    if (src) { s.src = src; s.async = "skAsync" in e.dataset } else s.text = e.text;
     e.replaceWith(s);
   }
 }

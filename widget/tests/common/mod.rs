@@ -22,14 +22,14 @@ pub fn config() -> WidgetConfig {
                 id: "necessary".into(),
                 required: true,
                 sources: vec![],
+                frames: vec![],
             },
             CategoryRule {
                 id: "analytics".into(),
                 required: false,
-                sources: vec![
-                    "data:text/javascript,window.__skSrc=1".into(),
-                    "about:blank#embed".into(),
-                ],
+                sources: vec!["data:text/javascript,window.__skSrc=1".into()],
+                // The test runner's own origin: the embed's frame loads from loopback only.
+                frames: vec![origin()],
             },
         ],
         cookies: vec![
@@ -69,8 +69,19 @@ pub const MARKUP: &str = r#"
 <p id="sk-status" role="status" data-sk-saved="Valgene dine er lagret."></p>
 <script type="text/plain" data-category="analytics" id="inline-analytics">window.__skRuns = (window.__skRuns || 0) + 1</script>
 <script type="text/plain" data-category="analytics" data-src="data:text/javascript,window.__skSrc=1" id="src-analytics" data-domain="hesbynett.no"></script>
-<iframe data-category="analytics" data-src="about:blank#embed" id="frame"></iframe>
+<div data-category="analytics" data-sk-frame="ORIGIN/embed-test" data-sk-title="Video" id="frame"><p>Plassholder</p></div>
+<button type="button" id="grant" data-sk="grant:analytics">Vis video</button>
 "#;
+
+/// The page's origin (the test runner's, on loopback).
+pub fn origin() -> String {
+    window().location().origin().expect("an origin")
+}
+
+/// The iframe the widget put into the embed box `id`, if any.
+pub fn frame_in(id: &str) -> Option<Element> {
+    by_id(id).query_selector("iframe").unwrap()
+}
 
 pub fn window() -> Window {
     web_sys::window().expect("a window")
@@ -102,7 +113,8 @@ pub fn page(config: &WidgetConfig, stored: Option<&str>) {
         }
     };
     fixture.set_inner_html(&format!(
-        r#"<script type="application/json" id="samtykke-config">{json}</script>{MARKUP}"#
+        r#"<script type="application/json" id="samtykke-config">{json}</script>{}"#,
+        MARKUP.replace("ORIGIN", &origin())
     ));
     let storage = window().local_storage().unwrap().unwrap();
     storage.clear().unwrap();

@@ -12,6 +12,7 @@ pub mod finding;
 mod inventory;
 mod links;
 mod policy;
+mod services;
 mod text;
 mod translations;
 
@@ -55,6 +56,8 @@ const RULES: &[&str] = &[
     "C-31",
     "C-32",
     "C-33",
+    "C-34",
+    "service",
     "link",
     "placeholder",
     "translation",
@@ -113,6 +116,7 @@ pub fn check(root: &Path) -> Result<Report, Error> {
     };
     let mut findings = Vec::new();
     inventory::check(&cx, &mut findings);
+    services::check(&cx, &mut findings);
     policy::check(&cx, &mut findings);
     links::check(&cx, &mut findings);
     placeholders(&cx, &mut findings);

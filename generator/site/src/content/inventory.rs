@@ -48,15 +48,79 @@ pub struct Service {
     /// The category whose consent starts the service's script.
     #[serde(default)]
     pub category: Option<Spanned<String>>,
-    /// A script that sets cookies and runs only after consent for `category`.
+    /// A script that sets cookies and runs only after consent for `category`. The short form of
+    /// one entry in `scripts` without attributes.
     #[serde(default)]
     pub script: Option<Spanned<String>>,
+    /// What the service is used for on this site, shown on the placeholder of its embeds.
+    #[serde(default)]
+    pub purpose: Option<Localized>,
+    /// Scripts started after consent for `category`, in this order, with their attributes.
+    #[serde(default)]
+    pub scripts: Vec<ScriptDecl>,
+    /// Inline scripts started after consent, each from a file below `content/`
+    /// (`snippets/matomo.js`); the CSP allows each by the hash of its exact text.
+    #[serde(default)]
+    pub snippets: Vec<Spanned<String>>,
+    /// Origins the service's embeds are framed from (`https://www.youtube-nocookie.com`):
+    /// `frame-src`, and the only origins an `embed` of this service may point at.
+    #[serde(default)]
+    pub frames: Vec<Spanned<String>>,
+    /// Origins its scripts send requests to (`connect-src`), beyond the scripts' own.
+    #[serde(default)]
+    pub connect: Vec<Spanned<String>>,
+    /// Origins its scripts load images from (`img-src`), beyond the scripts' own.
+    #[serde(default)]
+    pub images: Vec<Spanned<String>>,
+    /// The editor has confirmed that the service sets no cookies or storage (Plausible), so
+    /// `check` does not ask about a script without cookies. It still waits for consent.
+    #[serde(default)]
+    pub cookieless: bool,
     /// Link to the provider's own privacy information.
     #[serde(default)]
     pub privacy_url: Option<Spanned<String>>,
     /// Transfer outside the EEA and its safeguard (C-28), if any.
     #[serde(default)]
     pub transfer: Option<Localized>,
+}
+
+/// One entry of a service's `scripts`: `{ src = "…", async = true, data = { domain = "…" } }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptDecl {
+    pub src: Spanned<String>,
+    /// Runs as soon as it has loaded, out of order; by default scripts run in declared order.
+    #[serde(default, rename = "async")]
+    pub is_async: bool,
+    /// Accepted for scripts copied from a provider's snippet: a script the widget starts runs
+    /// after the page has been parsed anyway, in order, which is what `defer` asks for.
+    #[serde(default)]
+    pub defer: bool,
+    /// `type="module"`.
+    #[serde(default)]
+    pub module: bool,
+    /// `data-*` attributes, without the `data-` (`domain = "example.no"` → `data-domain`).
+    #[serde(default)]
+    pub data: BTreeMap<String, Spanned<String>>,
+}
+
+impl Service {
+    /// Whether the service loads anything into the page: scripts, snippets or embeds.
+    pub fn loads_anything(&self) -> bool {
+        self.script.is_some()
+            || !self.scripts.is_empty()
+            || !self.snippets.is_empty()
+            || !self.frames.is_empty()
+            || !self.connect.is_empty()
+            || !self.images.is_empty()
+    }
+
+    /// Every script URL as written: `script`, then `scripts`.
+    pub fn script_srcs(&self) -> impl Iterator<Item = &Spanned<String>> {
+        self.script
+            .iter()
+            .chain(self.scripts.iter().map(|s| &s.src))
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -12,6 +12,7 @@ pub mod inventory;
 pub mod localized;
 pub mod page;
 pub mod site;
+pub mod snippets;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Source};
 use crate::site_fs::{self, Folder, FsError};

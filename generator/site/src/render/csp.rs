@@ -1,10 +1,14 @@
 //! The Content-Security-Policy: nothing runs but our own files, the scripts whose hashes we
 //! computed, and the services the inventory declares.
 
+use crate::content::inventory::InventoryFile;
+use crate::content::snippets::Snippet;
+use crate::validate::urls;
 pub use crate::validate::urls::Origin;
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use toml::Spanned;
 
 /// `'sha256-…'` of an inline script's exact text.
 pub fn script_hash(text: &str) -> String {
@@ -47,10 +51,16 @@ impl Hash {
 pub struct Policy {
     /// Hashes of inline scripts.
     script_hashes: BTreeSet<Hash>,
-    /// Origins of the services' scripts; they also load images and send requests.
+    /// Origins of the services' scripts (`script-src`). A script reports to where it came from,
+    /// so they are also allowed in `connect-src` and `img-src`.
     service_origins: BTreeSet<Origin>,
-    /// Extra `connect-src`, such as the live-reload endpoint of `serve`.
+    /// `frame-src`: the origins services' embeds frame.
+    frames: BTreeSet<Origin>,
+    /// `connect-src` beyond the scripts' origins: what services declare in `connect`, and the
+    /// live-reload endpoint of `serve`.
     extra_connect: BTreeSet<Origin>,
+    /// `img-src` beyond the scripts' origins: what services declare in `images`.
+    images: BTreeSet<Origin>,
 }
 
 impl Policy {
@@ -59,6 +69,7 @@ impl Policy {
         self.script_hashes.insert(Hash::of(text));
     }
 
+    /// Allows scripts from `origin` (and their requests and beacons back to it).
     pub fn allow_service(&mut self, origin: Origin) {
         self.service_origins.insert(origin);
     }
@@ -67,18 +78,66 @@ impl Policy {
         self.extra_connect.insert(origin);
     }
 
+    pub fn allow_frame(&mut self, origin: Origin) {
+        self.frames.insert(origin);
+    }
+
+    pub fn allow_image(&mut self, origin: Origin) {
+        self.images.insert(origin);
+    }
+
+    /// Everything the inventory's services declare: their scripts' origins, the hashes of
+    /// their snippets, the origins they frame, connect to and load images from. Validation has
+    /// refused anything that does not parse, and services without an optional category.
+    pub fn allow_inventory(
+        &mut self,
+        inventory: &InventoryFile,
+        snippets: &BTreeMap<String, Vec<Snippet>>,
+    ) {
+        let origin = |text: &Spanned<String>| urls::service_origin(text.get_ref()).ok();
+        for (id, service) in &inventory.services {
+            if service.category.is_none() {
+                continue;
+            }
+            for src in service.script_srcs() {
+                if let Some(o) = self::origin(src.get_ref()) {
+                    self.allow_service(o);
+                }
+            }
+            for snippet in snippets.get(id).into_iter().flatten() {
+                self.allow_script(&snippet.text);
+            }
+            for o in service.frames.iter().filter_map(origin) {
+                self.allow_frame(o);
+            }
+            for o in service.connect.iter().filter_map(origin) {
+                self.allow_connect(o);
+            }
+            for o in service.images.iter().filter_map(origin) {
+                self.allow_image(o);
+            }
+        }
+    }
+
     /// The policy for a `<meta>` tag, where `frame-ancestors` would be ignored.
     pub fn meta(&self) -> String {
-        fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
-            items.map(|s| format!(" {s}")).collect()
+        fn join<'a>(items: impl Iterator<Item = &'a Origin>) -> String {
+            items.map(|s| format!(" {}", s.as_str())).collect()
         }
-        let services = join(self.service_origins.iter().map(Origin::as_str));
+        let services = join(self.service_origins.iter());
+        // An origin both a script's and declared for images is named once.
+        let images = join(self.images.difference(&self.service_origins));
+        let connect = join(self.extra_connect.difference(&self.service_origins));
         format!(
             "default-src 'none'; script-src 'self'{hashes} 'wasm-unsafe-eval'{services}; \
-             style-src 'self'; img-src 'self' data:{services}; connect-src 'self'{services}{extra}; \
-             font-src 'self'; frame-src 'self'{services}; base-uri 'none'; form-action 'self'; object-src 'none'",
-            hashes = join(self.script_hashes.iter().map(|h| h.0.as_str())),
-            extra = join(self.extra_connect.iter().map(Origin::as_str)),
+             style-src 'self'; img-src 'self' data:{services}{images}; connect-src 'self'{services}{connect}; \
+             font-src 'self'; frame-src 'self'{frames}; base-uri 'none'; form-action 'self'; object-src 'none'",
+            hashes = self
+                .script_hashes
+                .iter()
+                .map(|h| format!(" {}", h.0))
+                .collect::<String>(),
+            frames = join(self.frames.iter()),
         )
     }
 
@@ -155,5 +214,77 @@ mod tests {
         assert!(!meta.contains("unsafe-inline"), "{meta}");
         assert!(!meta.contains("frame-ancestors"), "{meta}");
         assert!(policy.header().ends_with("frame-ancestors 'none'"));
+    }
+
+    #[test]
+    fn each_directive_gets_exactly_what_the_inventory_declares_for_it() {
+        let inventory: InventoryFile = toml::from_str(
+            r#"
+[categories.necessary]
+necessary = true
+title = { nb = "N" }
+description = { nb = "N" }
+[categories.marketing]
+title = { nb = "M" }
+description = { nb = "M" }
+[services.site]
+name = "S"
+provider = "P"
+host = "example.no"
+[services.matomo]
+name = "Matomo"
+provider = "P"
+host = "example.no"
+category = "marketing"
+scripts = [{ src = "https://cdn.matomo.cloud/x/matomo.js", async = true, data = { site = "1" } }]
+snippets = ["snippets/matomo.js"]
+connect = ["https://x.matomo.cloud"]
+images = ["https://x.matomo.cloud", "https://cdn.matomo.cloud"]
+[services.youtube]
+name = "YouTube"
+provider = "Google"
+host = "youtube.com"
+category = "marketing"
+frames = ["https://www.youtube-nocookie.com"]
+"#,
+        )
+        .expect("inventory");
+        let snippets = [(
+            "matomo".to_owned(),
+            vec![Snippet {
+                path: "snippets/matomo.js".into(),
+                text: "alert(1)".into(),
+            }],
+        )]
+        .into();
+        let mut policy = Policy::default();
+        policy.allow_inventory(&inventory, &snippets);
+        let meta = policy.meta();
+        let directive = |name: &str| {
+            meta.split("; ")
+                .find(|d| d.starts_with(name))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(
+            directive("script-src"),
+            format!(
+                "script-src 'self' {} 'wasm-unsafe-eval' https://cdn.matomo.cloud",
+                script_hash("alert(1)")
+            )
+        );
+        assert_eq!(
+            directive("frame-src"),
+            "frame-src 'self' https://www.youtube-nocookie.com"
+        );
+        assert_eq!(
+            directive("connect-src"),
+            "connect-src 'self' https://cdn.matomo.cloud https://x.matomo.cloud"
+        );
+        assert_eq!(
+            directive("img-src"),
+            "img-src 'self' data: https://cdn.matomo.cloud https://x.matomo.cloud"
+        );
+        assert!(!meta.contains("youtube.com"), "{meta}");
     }
 }

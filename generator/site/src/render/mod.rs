@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod context;
 pub mod csp;
+mod embed;
 pub mod headers;
 pub mod prefix;
 pub mod style;
@@ -121,10 +122,22 @@ struct Head {
     widget_loader: String,
 }
 
+/// A placeholder the widget turns into a script once `category` is granted: a declared
+/// script (`src`) or snippet (`text`), with its attributes.
 #[derive(Serialize)]
 struct GatedScript {
     category: String,
+    /// Empty for a snippet.
     src: String,
+    /// The snippet's exact text, whose hash the CSP carries; empty for a script.
+    text: String,
+    attrs: Vec<Attr>,
+}
+
+#[derive(Serialize)]
+struct Attr {
+    name: String,
+    value: String,
 }
 
 #[derive(Serialize)]
@@ -269,11 +282,7 @@ fn shared(
         policy.allow_connect(origin);
     }
     let gated_scripts = gated_scripts(site);
-    for script in &gated_scripts {
-        if let Some(origin) = csp::origin(&script.src) {
-            policy.allow_service(origin);
-        }
-    }
+    policy.allow_inventory(&site.inventory, &site.snippets);
     let config = widget_config::derive(&site.config, &site.inventory);
     // Validation enforces the widget's rules; a config it would refuse is our bug, not the
     // editor's, and would leave every page without consent handling.
@@ -297,20 +306,70 @@ fn shared(
     })
 }
 
-/// The services' scripts, held back as `text/plain` until their category is granted.
+/// The services' scripts and snippets, held back as `text/plain` until their category is
+/// granted: per service, its snippets first (they usually set up the queue its script reads),
+/// then `script`, then `scripts`, in declared order.
 fn gated_scripts(site: &Site) -> Vec<GatedScript> {
-    site.inventory
-        .services
-        .values()
-        .filter_map(|s| {
-            // The parsed URL, as the `url` crate writes it; the widget config lists the same.
-            let src = crate::validate::urls::service_script(s.script.as_ref()?.get_ref())
-                .ok()?
-                .to_string();
-            let category = s.category.as_ref()?.get_ref().clone();
-            Some(GatedScript { category, src })
-        })
-        .collect()
+    let mut out = Vec::new();
+    for (id, s) in &site.inventory.services {
+        let Some(category) = s.category.as_ref().map(|c| c.get_ref().clone()) else {
+            continue;
+        };
+        // The parsed URL, as the `url` crate writes it; the widget config lists the same.
+        let parsed = |src: &str| {
+            crate::validate::urls::service_script(src)
+                .ok()
+                .map(|u| u.to_string())
+        };
+        for snippet in site.snippets.get(id).into_iter().flatten() {
+            out.push(GatedScript {
+                category: category.clone(),
+                src: String::new(),
+                text: snippet.text.clone(),
+                attrs: Vec::new(),
+            });
+        }
+        if let Some(src) = s.script.as_ref().and_then(|src| parsed(src.get_ref())) {
+            out.push(GatedScript {
+                category: category.clone(),
+                src,
+                text: String::new(),
+                attrs: Vec::new(),
+            });
+        }
+        for decl in &s.scripts {
+            let Some(src) = parsed(decl.src.get_ref()) else {
+                continue;
+            };
+            let mut attrs = Vec::new();
+            // The widget reads these (page.js): a placeholder cannot carry `async` or `type`.
+            if decl.is_async {
+                attrs.push(Attr {
+                    name: "data-sk-async".into(),
+                    value: String::new(),
+                });
+            }
+            if decl.module {
+                attrs.push(Attr {
+                    name: "data-sk-type".into(),
+                    value: "module".into(),
+                });
+            }
+            for (name, value) in &decl.data {
+                attrs.push(Attr {
+                    name: format!("data-{name}"),
+                    value: value.get_ref().clone(),
+                });
+            }
+            out.push(GatedScript {
+                category: category.clone(),
+                src,
+                text: String::new(),
+                attrs,
+            });
+        }
+    }
+    out
 }
 
 /// Every page in every language, and the 404 page in the default language.
@@ -570,6 +629,10 @@ fn page_view(
                 Some(category) => context.insert(key.as_str(), category),
                 None => context.insert(key.as_str(), value),
             }
+        }
+        if call.name == crate::validate::embed::NAME {
+            shadowed.push(("embed", context.remove("embed")));
+            context.insert("embed", &embed::view(site, &page.lang, call));
         }
         let rendered = render_shortcode(tera, &context, page, call);
         for (key, old) in shadowed.into_iter().rev() {

@@ -191,6 +191,49 @@ pub fn service_script(text: &str) -> Result<Url, Problem> {
     Ok(url)
 }
 
+/// An origin a service frames, connects to or loads images from (`frames`, `connect`,
+/// `images`): `https://host[:port]` and nothing after it, since a CSP source with a path would
+/// mean something else in each directive.
+pub fn service_origin(text: &str) -> Result<Origin, Problem> {
+    strict_chars(text)?;
+    let url = absolute(text, "an origin", "https://www.example.com")?;
+    secure_scheme(&url, "an origin")?;
+    let origin = Origin::of(&url).ok_or_else(|| {
+        problem(
+            "the host must be a DNS name or an IP address",
+            "use letters, digits, `-` and `.` in the host",
+        )
+    })?;
+    // The `url` crate's serialisation equals the text only when nothing follows the host
+    // (and port), and the host is written as the CSP will carry it.
+    if text.strip_suffix('/').unwrap_or(text) != origin.as_str() {
+        return Err(problem(
+            format!("expected only an origin, such as \"{}\"", origin.as_str()),
+            "write the scheme and host (and port) only: the CSP allows the whole origin",
+        ));
+    }
+    Ok(origin)
+}
+
+/// An embed's `src`: an absolute https URL (query and `#` part allowed, as video players use
+/// them) whose origin its service declares in `frames`.
+pub fn embed_src(text: &str) -> Result<Url, Problem> {
+    strict_chars(text)?;
+    let url = absolute(
+        text,
+        "an absolute https URL",
+        "https://www.youtube-nocookie.com/embed/VIDEO",
+    )?;
+    secure_scheme(&url, "an embed")?;
+    if Origin::of(&url).is_none() {
+        return Err(problem(
+            "the host must be a DNS name or an IP address",
+            "use letters, digits, `-` and `.` in the host",
+        ));
+    }
+    Ok(url)
+}
+
 /// `base_url` of site.toml: where the site is published. Canonical links, `og:url`, the sitemap
 /// and robots.txt are built on it.
 pub fn base_url(text: &str) -> Result<Url, Problem> {
