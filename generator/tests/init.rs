@@ -154,7 +154,11 @@ fn theme_files_copies_the_built_in_theme_to_change() {
         "the theme's sources are at {}",
         source.display()
     );
-    assert_eq!(common::snapshot(&theme), wanted, "every file, byte for byte, and no other");
+    assert_eq!(
+        common::snapshot(&theme),
+        wanted,
+        "every file, byte for byte, and no other"
+    );
     // A change to a copied file shows in the built site.
     let base = theme.join("templates/base.html");
     let html = std::fs::read_to_string(&base).expect("base.html");

@@ -154,7 +154,7 @@ fn load_inventory(root: &Path) -> Result<Option<Inventory>, ExitCode> {
             .iter()
             .map(|(key, s)| inventory::Service {
                 key: key.clone(),
-                name: s.name.clone(),
+                name: s.name.get(&lang, &lang).0.to_owned(),
                 provider: s.provider.clone(),
                 host: s.host.get_ref().clone(),
             })

@@ -1,6 +1,7 @@
 //! What the `embed` shortcode's template is given: the service and category it waits for, in
 //! the page's language, and the checked address to frame once they are granted.
 
+use crate::i18n::{self, Table};
 use crate::markdown::ShortcodeCall;
 use crate::model::Site;
 use crate::validate::{embed, urls};
@@ -36,17 +37,31 @@ pub fn view(site: &Site, lang: &str, call: &ShortcodeCall) -> Option<EmbedView> 
         .get("ratio")
         .map_or(embed::RATIOS[0], String::as_str)
         .replace(':', "x");
+    // The service's own purpose, else its category's description, which a standard category
+    // may leave to the built-in texts.
+    let purpose = match &service.purpose {
+        Some(purpose) => i18n::editor(purpose, lang, default),
+        None => i18n::interface(
+            category.description.as_ref(),
+            Table::CategoryDescription,
+            category_id,
+            lang,
+            default,
+        ),
+    };
+    let title = i18n::interface(
+        category.title.as_ref(),
+        Table::CategoryTitle,
+        category_id,
+        lang,
+        default,
+    );
     Some(EmbedView {
-        service: service.name.clone(),
+        service: service.name.get(lang, default).0.to_owned(),
         provider: service.provider.clone(),
-        purpose: service
-            .purpose
-            .as_ref()
-            .unwrap_or(&category.description)
-            .get(lang, default)
-            .to_owned(),
+        purpose: purpose.map(|c| c.text.to_owned()).unwrap_or_default(),
         category: category_id.clone(),
-        category_title: category.title.get(lang, default).to_owned(),
+        category_title: title.map(|c| c.text.to_owned()).unwrap_or_default(),
         src,
         title: call.args.get("title")?.clone(),
         ratio,
