@@ -183,6 +183,53 @@ mod tests {
         assert!(!all.allows(&config, "unknown"));
     }
 
+    /// Hesbynett's configuration with optional categories `extra0`, `extra1`, … after its own.
+    fn with_categories(n: usize) -> WidgetConfig {
+        let mut config = hesbynett();
+        for i in 0..n {
+            config.categories.push(crate::config::CategoryRule {
+                id: format!("extra{i}"),
+                required: false,
+                sources: Vec::new(),
+                frames: Vec::new(),
+            });
+        }
+        config
+    }
+
+    proptest! {
+        /// `ids` and `allows` agree with the set the grant was made from, for any subset.
+        #[test]
+        fn ids_list_exactly_the_granted_categories(picked in proptest::collection::vec(any::<bool>(), 6)) {
+            let config = with_categories(4);
+            let wanted = |id: &str| config.category_index(id).is_some_and(|i| picked[i]);
+            let grant = Grant::from_fn(&config, wanted);
+            let expected: Vec<&str> = config
+                .categories
+                .iter()
+                .enumerate()
+                .filter(|(i, c)| c.required || picked[*i])
+                .map(|(_, c)| c.id.as_str())
+                .collect();
+            prop_assert_eq!(grant.ids(&config).collect::<Vec<_>>(), expected.clone());
+            for c in &config.categories {
+                prop_assert_eq!(grant.allows(&config, &c.id), expected.contains(&c.id.as_str()));
+            }
+        }
+    }
+
+    #[test]
+    fn categories_past_the_64th_are_never_granted() {
+        // 2 of Hesbynett's + 64 more: the last two do not fit in the set.
+        let config = with_categories(64);
+        let all = Grant::from_fn(&config, |_| true);
+        let ids: Vec<&str> = all.ids(&config).collect();
+        assert_eq!(ids.len(), 64);
+        assert_eq!(ids.last().copied(), Some("extra61"));
+        assert!(all.allows(&config, "extra61"));
+        assert!(!all.allows(&config, "extra62") && !all.allows(&config, "extra63"));
+    }
+
     proptest! {
         #[test]
         fn gpc_never_grants(text in any::<String>(), gpc_record in any::<bool>()) {
