@@ -460,8 +460,17 @@ fn a_missing_label_points_at_its_table() {
         .map(|l| match l {
             // Labels the fixture leaves to the built-in texts.
             "[labels]" => {
-                "[labels]\nstorage_session = { de = \"x\" }\norganisation_number = { de = \"x\" }\n"
-                    .to_owned()
+                let mut table = String::from("[labels]\n");
+                for key in [
+                    "storage_session",
+                    "organisation_number",
+                    "embed_notice",
+                    "embed_show",
+                    "embed_about",
+                ] {
+                    table.push_str(&format!("{key} = {{ de = \"x\" }}\n"));
+                }
+                table
             }
             l => format!("{}\n", l.replace("nb", "de")),
         })
