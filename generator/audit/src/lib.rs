@@ -406,6 +406,7 @@ fn assemble(runs: Vec<StateRun>, origin: &str, directory: Option<PathBuf>) -> Re
         categories: Vec::new(),
         cookies: Vec::new(),
         google_consent_mode: false,
+        receipts_url: None,
     };
     // Third-party origins the pages declare through their placeholders, with their category.
     let mut declared_hosts = BTreeMap::new();

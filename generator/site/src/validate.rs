@@ -4,7 +4,7 @@
 
 use crate::content::inventory::{Category, Cookie, InventoryFile, LegalBasis, Service};
 use crate::content::localized::Localized;
-use crate::content::site::{SiteFile, REQUIRED_CONSENT_TEXTS};
+use crate::content::site::{SiteFile, OPTIONAL_CONSENT_TEXTS, REQUIRED_CONSENT_TEXTS};
 use crate::diagnostics::{Diagnostic, Diagnostics, Source};
 use std::collections::HashMap;
 
@@ -218,18 +218,20 @@ pub fn site(site: &SiteFile, source: &Source, errors: &mut Diagnostics) {
         }
     }
     let tables = TableSpans::of(source);
+    let texts_span = tables.consent.and_then(|c| c.texts).map(|t| t.span());
+    receipts(site, texts_span.clone(), source, errors);
     required_texts(
         &site.consent.texts,
-        REQUIRED_CONSENT_TEXTS,
+        (REQUIRED_CONSENT_TEXTS, OPTIONAL_CONSENT_TEXTS),
         "[consent.texts]",
-        tables.consent.and_then(|c| c.texts).map(|t| t.span()),
+        texts_span,
         source,
         site,
         errors,
     );
     required_texts(
         &site.labels,
-        REQUIRED_LABELS,
+        (REQUIRED_LABELS, &[]),
         "[labels]",
         tables.labels.map(|t| t.span()),
         source,
@@ -261,9 +263,62 @@ impl TableSpans {
     }
 }
 
+/// `[consent] receipts_url`: an endpoint the widget may send to, and what the receipts it sends
+/// need from the rest of site.toml (the service's rules, `samtykke_contract::receipt`).
+fn receipts(
+    site: &SiteFile,
+    texts_span: Option<std::ops::Range<usize>>,
+    source: &Source,
+    errors: &mut Diagnostics,
+) {
+    use samtykke_contract::receipt::{is_token, MAX_POLICY_VERSION};
+    let Some(url) = &site.consent.receipts_url else {
+        return;
+    };
+    if let Err(problem) = urls::receipts_url(url.get_ref()) {
+        errors.push(url_error(
+            source,
+            url.span(),
+            "the receipts URL is not an endpoint the widget can send receipts to",
+            problem,
+        ));
+    }
+    if !site.consent.texts.contains_key("consent_id") {
+        let lang = site.default_language.get_ref();
+        errors.push(
+            Diagnostic::new(
+                source,
+                texts_span.or_else(|| Some(url.span())),
+                "[consent.texts] has no `consent_id`",
+            )
+            .label("with receipts_url set, the preferences show the visitor's consent id under this label")
+            .help(format!(
+                "add `consent_id = {{ {lang} = \"Samtykke-ID\" }}` to [consent.texts]"
+            )),
+        );
+    }
+    if !is_token(&site.policy.version, MAX_POLICY_VERSION) {
+        errors.push(
+            Diagnostic::new(
+                source,
+                None,
+                format!(
+                    "[policy] version {:?} cannot go into a receipt",
+                    site.policy.version
+                ),
+            )
+            .label(format!(
+                "with receipts_url set, the version must be 1–{MAX_POLICY_VERSION} letters, digits, `-`, `_` or `.`"
+            ))
+            .help("write it like \"1.0\" or \"2026-11-30\""),
+        );
+    }
+}
+
+/// `keys`: the keys a table must have, and those it may have.
 fn required_texts(
     texts: &std::collections::BTreeMap<String, Localized>,
-    required: &[&str],
+    (required, optional): (&[&str], &[&str]),
     table: &str,
     table_span: Option<std::ops::Range<usize>>,
     source: &Source,
@@ -299,8 +354,8 @@ fn required_texts(
         }
     }
     for (key, text) in texts {
-        if !required.contains(&key.as_str()) {
-            let (expected, help) = expected_one_of(key, required.iter().copied());
+        if !required.contains(&key.as_str()) && !optional.contains(&key.as_str()) {
+            let (expected, help) = expected_one_of(key, required.iter().chain(optional).copied());
             errors.push(with_help(
                 Diagnostic::new(
                     source,
@@ -336,6 +391,15 @@ pub fn inventory(inv: &InventoryFile, source: &Source, site: &SiteFile, errors: 
                 "the widget handles at most {}",
                 samtykke_contract::config::MAX_CATEGORIES
             )),
+        );
+    }
+    let optional = inv.categories.values().filter(|c| !*c.necessary.get_ref());
+    let receipt_limit = samtykke_contract::receipt::MAX_CATEGORIES;
+    if site.consent.receipts_url.is_some() && optional.count() > receipt_limit {
+        errors.push(
+            Diagnostic::new(source, None, "too many optional categories for receipts").label(
+                format!("with receipts_url set, a receipt holds at most {receipt_limit}"),
+            ),
         );
     }
     for (id, category) in &inv.categories {

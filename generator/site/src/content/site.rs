@@ -137,6 +137,11 @@ pub struct Consent {
     /// Send Google Consent Mode v2 signals.
     #[serde(default)]
     pub google_consent_mode: bool,
+    /// The endpoint of the site's receipts service (`samtykke receipts serve`), such as
+    /// `https://samtykke.example.no/v1/receipts`: the widget posts a receipt of every decision
+    /// there. Without it the widget sends nothing (see `validate::urls::receipts_url`).
+    #[serde(default)]
+    pub receipts_url: Option<Spanned<String>>,
     /// The banner's and the preferences' texts.
     #[serde(default)]
     pub texts: BTreeMap<String, Localized>,
@@ -148,6 +153,7 @@ impl Default for Consent {
             expiry_days: default_expiry(),
             storage_key: default_storage_key(),
             google_consent_mode: false,
+            receipts_url: None,
             texts: BTreeMap::new(),
         }
     }
@@ -177,3 +183,7 @@ pub const REQUIRED_CONSENT_TEXTS: &[&str] = &[
     "gpc_notice",
     "saved",
 ];
+
+/// Consent texts a theme shows only for some settings: `consent_id` labels the record's id
+/// («Samtykke-ID») in the preferences, and is required once `receipts_url` is set.
+pub const OPTIONAL_CONSENT_TEXTS: &[&str] = &["consent_id"];
