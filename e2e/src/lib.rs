@@ -21,6 +21,9 @@ use tiny_http::{Header, Response};
 pub const SITE_HOST: &str = "www.hesbynett.test";
 pub const PARENT_DOMAIN: &str = "hesbynett.test";
 pub const ANALYTICS_HOST: &str = "www.google-analytics.test";
+/// The receipts service's name (e2e/tests/receipts.rs runs it on a loopback port). A name, not
+/// 127.0.0.1: the resolver rules below send every other host, IP literals included, nowhere.
+pub const RECEIPTS_HOST: &str = "samtykke.hesbynett.test";
 
 /// Sets the four Universal Analytics cookies the way ga.js does: first-party, on the parent
 /// domain, with ga.js's lifetimes.
@@ -157,7 +160,7 @@ impl Harness {
         std::fs::write(&inventory_path, inventory).expect("write inventory");
 
         let rules = format!(
-            "--host-resolver-rules=MAP {SITE_HOST} 127.0.0.1, MAP {ANALYTICS_HOST} 127.0.0.1, MAP * ~NOTFOUND"
+            "--host-resolver-rules=MAP {SITE_HOST} 127.0.0.1, MAP {ANALYTICS_HOST} 127.0.0.1, MAP {RECEIPTS_HOST} 127.0.0.1, MAP * ~NOTFOUND"
         );
         let chromium = Chromium::launch_with(&[rules]).expect("launch Chromium");
         let harness = Harness {

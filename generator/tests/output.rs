@@ -345,3 +345,91 @@ fn script_hashes_match_known_answers_from_openssl() {
         assert_eq!(common::independent_script_hash(text), hash, "{text:?}");
     }
 }
+
+/// `[consent] receipts_url`: the endpoint reaches the widget's configuration and the CSP's
+/// `connect-src` (nothing else of the policy widens), the preferences get a place for the
+/// consent id, and `samtykke/revisions.json` is what the receipts service reads. A site without
+/// it names no endpoint anywhere.
+#[test]
+fn a_receipts_url_reaches_the_widget_the_csp_and_the_revisions_file() {
+    let plain = common::site_with(&[]);
+    let out = build_into(plain.path());
+    let dist = out.path().join("dist");
+    let index = std::fs::read_to_string(dist.join("index.html")).expect("index");
+    assert!(!index.contains("receipts_url") && !index.contains("sk-id"));
+    let plain_csp = csp_of(&index);
+    // The file is written on every build, so a service can be set up before the widget points at it.
+    assert!(dist.join("samtykke/revisions.json").is_file());
+
+    let toml = std::fs::read_to_string(common::fixture("minimal/content/site.toml")).expect("toml");
+    let toml = toml
+        .replace(
+            "[consent]\n",
+            "[consent]\nreceipts_url = \"https://samtykke.example.no/v1/receipts\"\n",
+        )
+        .replace(
+            "[consent.texts]\n",
+            "[consent.texts]\nconsent_id = { nb = \"Samtykke-ID\" }\n",
+        );
+    let site = common::site_with(&[("content/site.toml", &toml)]);
+    let out = build_into(site.path());
+    let dist = out.path().join("dist");
+    let index = std::fs::read_to_string(dist.join("index.html")).expect("index");
+    let doc = parse("index.html", &index);
+    let config = doc
+        .select(&sel("script#samtykke-config"))
+        .next()
+        .map(|s| s.text().collect::<String>())
+        .expect("config");
+    let config = samtykke_contract::config::WidgetConfig::from_json(&config).expect("valid");
+    assert_eq!(
+        config.receipts_url.as_deref(),
+        Some("https://samtykke.example.no/v1/receipts")
+    );
+    let csp = csp_of(&index);
+    assert_eq!(
+        csp,
+        plain_csp.replace(
+            "connect-src 'self' https://www.google-analytics.com;",
+            "connect-src 'self' https://www.google-analytics.com https://samtykke.example.no;"
+        ),
+        "only connect-src gains the service's origin"
+    );
+    let line = doc
+        .select(&sel("#sk-preferences p.sk-id[hidden]"))
+        .next()
+        .expect("the consent id line, hidden until the widget fills it");
+    assert!(line.text().collect::<String>().starts_with("Samtykke-ID:"));
+    assert!(line.select(&sel("code#sk-id")).next().is_some());
+
+    let revisions = std::fs::read_to_string(dist.join("samtykke/revisions.json")).expect("file");
+    let revisions: serde_json::Value = serde_json::from_str(&revisions).expect("JSON");
+    assert_eq!(revisions["version"], 1);
+    assert_eq!(revisions["current"]["revision"], config.revision.as_str());
+    assert_eq!(
+        revisions["current"]["policy_version"],
+        config.policy_version.as_str()
+    );
+    let optional: Vec<&str> = config.optional_categories().collect();
+    assert_eq!(
+        revisions["current"]["categories"],
+        serde_json::json!(optional)
+    );
+    #[cfg(feature = "receipts")]
+    {
+        let text = std::fs::read_to_string(dist.join("samtykke/revisions.json")).expect("file");
+        let parsed = samtykke_receipts::revisions::RevisionsFile::parse(&text)
+            .expect("the receipts service reads what the generator writes");
+        assert_eq!(parsed.current.expiry_days, config.expiry_days);
+    }
+}
+
+/// The `<meta>` Content-Security-Policy of a page.
+fn csp_of(html: &str) -> String {
+    parse("page", html)
+        .select(&sel("meta[http-equiv=\"Content-Security-Policy\"]"))
+        .next()
+        .and_then(|m| m.value().attr("content"))
+        .expect("a CSP")
+        .to_owned()
+}

@@ -5,7 +5,7 @@
 //! re-exported so the widget and its tests name them as before.
 
 pub use samtykke_contract::{
-    config, grant, json, pattern, purge, record, text, validity, GATE_JS, GTAG_JS,
+    config, grant, json, pattern, purge, receipt, record, text, validity, GATE_JS, GTAG_JS,
 };
 
 #[cfg(target_arch = "wasm32")]

@@ -420,7 +420,14 @@ fn choices_are_stored_as_records() {
         (second.method, second.choices.get("analytics")),
         (Method::AcceptAll, Some(true))
     );
-    assert_ne!(second.id, r.id, "ids are random");
+    // A change of the record in force keeps its id, so its receipts form one history.
+    assert_eq!(second.id, r.id, "a change keeps the record's id");
+    page(&config(), None);
+    start();
+    click("accept");
+    let other = ConsentRecord::decode(&stored().unwrap()).unwrap();
+    assert_ne!(other.id, r.id, "a first answer gets a new random id");
+    assert_eq!(other.id.len(), 32);
 }
 
 #[wasm_bindgen_test]

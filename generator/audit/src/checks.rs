@@ -344,6 +344,7 @@ mod tests {
                 },
             ],
             google_consent_mode: false,
+            receipts_url: None,
         }
     }
 

@@ -180,6 +180,7 @@ pub fn empty_config() -> WidgetConfig {
         categories: Vec::new(),
         cookies: Vec::new(),
         google_consent_mode: false,
+        receipts_url: None,
     }
 }
 

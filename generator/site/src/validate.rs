@@ -205,6 +205,7 @@ pub fn site(site: &SiteFile, source: &Source, errors: &mut Diagnostics) {
     }
     brand::check(&site.brand, source, errors);
     let tables = TableSpans::of(source);
+    receipts(site, source, errors);
     required_texts(
         &site.consent.texts,
         Table::Consent,
@@ -245,6 +246,43 @@ impl TableSpans {
     fn of(source: &Source) -> TableSpans {
         // The file parsed once already; a failure here only costs the position.
         toml::from_str(&source.text).unwrap_or_default()
+    }
+}
+
+/// `[consent] receipts_url`: an endpoint the widget may send to, and what the receipts it sends
+/// need from the rest of site.toml (the service's rules, `samtykke_contract::receipt`).
+fn receipts(
+    site: &SiteFile,
+    source: &Source,
+    errors: &mut Diagnostics,
+) {
+    use samtykke_contract::receipt::{is_token, MAX_POLICY_VERSION};
+    let Some(url) = &site.consent.receipts_url else {
+        return;
+    };
+    if let Err(problem) = urls::receipts_url(url.get_ref()) {
+        errors.push(url_error(
+            source,
+            url.span(),
+            "the receipts URL is not an endpoint the widget can send receipts to",
+            problem,
+        ));
+    }
+    if !is_token(&site.policy.version, MAX_POLICY_VERSION) {
+        errors.push(
+            Diagnostic::new(
+                source,
+                None,
+                format!(
+                    "[policy] version {:?} cannot go into a receipt",
+                    site.policy.version
+                ),
+            )
+            .label(format!(
+                "with receipts_url set, the version must be 1–{MAX_POLICY_VERSION} letters, digits, `-`, `_` or `.`"
+            ))
+            .help("write it like \"1.0\" or \"2026-11-30\""),
+        );
     }
 }
 
@@ -350,6 +388,15 @@ pub fn inventory(inv: &InventoryFile, source: &Source, site: &SiteFile, errors: 
                 "the widget handles at most {}",
                 samtykke_contract::config::MAX_CATEGORIES
             )),
+        );
+    }
+    let optional = inv.categories.values().filter(|c| !*c.necessary.get_ref());
+    let receipt_limit = samtykke_contract::receipt::MAX_CATEGORIES;
+    if site.consent.receipts_url.is_some() && optional.count() > receipt_limit {
+        errors.push(
+            Diagnostic::new(source, None, "too many optional categories for receipts").label(
+                format!("with receipts_url set, a receipt holds at most {receipt_limit}"),
+            ),
         );
     }
     for (id, category) in &inv.categories {

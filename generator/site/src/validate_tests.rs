@@ -351,3 +351,74 @@ fn too_many_categories_are_refused() {
         )
     );
 }
+
+/// The diagnostics of site.toml `text` that concern receipts: (line, col, message, label).
+fn receipt_errors(text: &str) -> Vec<(usize, usize, String, String)> {
+    let site: SiteFile = toml::from_str(text).expect("valid site");
+    let source = Source::new("content/site.toml", text);
+    let mut errors = Diagnostics::default();
+    super::site(&site, &source, &mut errors);
+    errors
+        .iter()
+        .filter(|d| {
+            d.message.contains("receipt")
+                || d.message.contains("consent_id")
+                || d.label.contains("receipts_url")
+        })
+        .map(|d| {
+            let (line, col) = d.line_col();
+            (line, col, d.message.clone(), d.label.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn a_receipts_url_is_an_https_endpoint_and_brings_what_receipts_need() {
+    let with = |url: &str, extra: &str| {
+        format!("{SITE}[consent]\nreceipts_url = \"{url}\"\n[consent.texts]\n{extra}")
+    };
+    // Plain http to a public host: refused where it is written.
+    let text = with(
+        "http://samtykke.example.no/v1/receipts",
+        "consent_id = { nb = \"Samtykke-ID\" }\n",
+    );
+    let errors = receipt_errors(&text);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!((errors[0].0, errors[0].1), at(&text, "\"http://samtykke"));
+    assert!(errors[0].2.contains("receipts URL"), "{errors:#?}");
+    assert!(errors[0].3.contains("https"), "{errors:#?}");
+
+    // A good endpoint without the label for the consent id in the preferences.
+    let text = with("https://samtykke.example.no/v1/receipts", "");
+    let errors = receipt_errors(&text);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].2, "[consent.texts] has no `consent_id`");
+
+    // A policy version a receipt cannot carry.
+    let text = with(
+        "https://samtykke.example.no/v1/receipts",
+        "consent_id = { nb = \"Samtykke-ID\" }\n",
+    )
+    .replace("version = \"1.0\"", "version = \"1.0 (utkast)\"");
+    let errors = receipt_errors(&text);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].2.contains("cannot go into a receipt"),
+        "{errors:#?}"
+    );
+
+    // All in order: nothing about receipts; and `consent_id` is a known key without them too.
+    let text = with(
+        "http://127.0.0.1:8787/v1/receipts",
+        "consent_id = { nb = \"Samtykke-ID\" }\n",
+    );
+    assert_eq!(receipt_errors(&text), vec![]);
+    let text = format!("{SITE}[consent.texts]\nconsent_id = {{ nb = \"Samtykke-ID\" }}\n");
+    let site: SiteFile = toml::from_str(&text).expect("valid site");
+    let mut errors = Diagnostics::default();
+    super::site(&site, &Source::new("site.toml", text.as_str()), &mut errors);
+    assert!(
+        !errors.iter().any(|d| d.message.contains("consent_id")),
+        "consent_id is an accepted key"
+    );
+}

@@ -62,6 +62,14 @@ pub fn derive(site: &SiteFile, inventory: &InventoryFile) -> WidgetConfig {
             })
             .collect(),
         google_consent_mode: site.consent.google_consent_mode,
+        // As the `url` crate writes it, like every URL the generator puts into a page; validation
+        // has refused anything else already.
+        receipts_url: site
+            .consent
+            .receipts_url
+            .as_ref()
+            .and_then(|u| crate::validate::urls::receipts_url(u.get_ref()).ok())
+            .map(|u| u.to_string()),
     }
 }
 
@@ -74,6 +82,38 @@ fn services_of<'a>(
         .services
         .values()
         .filter(move |s| s.category.as_ref().is_some_and(|k| k.get_ref() == id))
+}
+
+/// `samtykke/revisions.json`, which the receipts service reads to refuse receipts for anything
+/// the site never published (the contract is `samtykke-receipts`'s `revisions` module): the
+/// current revision, its policy version, the categories a receipt's `choices` name (the optional
+/// ones) and the expiry, all as the widget's configuration has them.
+pub fn revisions_json(config: &WidgetConfig) -> String {
+    #[derive(Serialize)]
+    struct File<'a> {
+        version: u32,
+        current: Current<'a>,
+    }
+    #[derive(Serialize)]
+    struct Current<'a> {
+        revision: &'a str,
+        policy_version: &'a str,
+        categories: Vec<&'a str>,
+        expiry_days: u32,
+    }
+    let file = File {
+        version: 1,
+        current: Current {
+            revision: &config.revision,
+            policy_version: &config.policy_version,
+            categories: config.optional_categories().collect(),
+            expiry_days: config.expiry_days,
+        },
+    };
+    // Plain strings and numbers: serialising cannot fail.
+    let mut json = serde_json::to_string_pretty(&file).unwrap_or_default();
+    json.push('\n');
+    json
 }
 
 /// What the visitor is asked about, in a canonical form: a change here voids earlier consent.
@@ -707,6 +747,41 @@ lifetime = { nb = "1 år" }
                 .map(|c| c.id.as_str())
                 .collect::<Vec<_>>(),
             ["necessary", "analytics", "marketing"]
+        );
+    }
+
+    #[test]
+    fn the_receipts_url_reaches_the_widget_and_the_revisions_file_the_service() {
+        let inventory: InventoryFile = toml::from_str(BASE).expect("valid inventory");
+        let site: SiteFile = toml::from_str(SITE).expect("valid site");
+        let config = derive(&site, &inventory);
+        assert_eq!(config.receipts_url, None);
+        assert!(!to_embedded_json(&config).contains("receipts"));
+
+        let site: SiteFile = toml::from_str(&format!(
+            "{SITE}[consent]\nreceipts_url = \"https://Samtykke.Example.no/v1/receipts\"\n"
+        ))
+        .expect("valid site");
+        let config = derive(&site, &inventory);
+        let read =
+            WidgetConfig::from_json(&to_embedded_json(&config)).expect("the widget reads it");
+        assert_eq!(
+            read.receipts_url.as_deref(),
+            Some("https://samtykke.example.no/v1/receipts")
+        );
+        let revisions: serde_json::Value =
+            serde_json::from_str(&revisions_json(&config)).expect("JSON");
+        assert_eq!(
+            revisions,
+            serde_json::json!({
+                "version": 1,
+                "current": {
+                    "revision": config.revision,
+                    "policy_version": "1.0",
+                    "categories": ["analytics", "marketing"],
+                    "expiry_days": 180,
+                }
+            })
         );
     }
 

@@ -31,6 +31,11 @@ pub struct WidgetConfig {
     pub cookies: Vec<CookieRule>,
     /// Send Google Consent Mode v2 default and update commands.
     pub google_consent_mode: bool,
+    /// Where the widget sends a receipt of every decision (`POST`, see [`crate::receipt`]); the
+    /// generator writes it from `[consent] receipts_url`. Without it the field is left out of
+    /// the page, and the widget sends nothing anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipts_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,19 +170,29 @@ impl WidgetConfig {
     /// and [checks](Self::check) it.
     pub fn from_json(text: &str) -> Result<WidgetConfig, ConfigError> {
         let value = crate::json::parse(text).map_err(|_| ConfigError::Syntax)?;
-        let fields = value
-            .fields([
-                "version",
-                "revision",
-                "storage_key",
-                "expiry_days",
-                "policy_version",
-                "categories",
-                "cookies",
-                "google_consent_mode",
-            ])
-            .ok_or(ConfigError::Shape)?;
-        let [version, revision, storage_key, expiry_days, policy_version, categories, cookies, google_consent_mode] =
+        const NAMES: [&str; 9] = [
+            "version",
+            "revision",
+            "storage_key",
+            "expiry_days",
+            "policy_version",
+            "categories",
+            "cookies",
+            "google_consent_mode",
+            "receipts_url",
+        ];
+        // `receipts_url` is optional: a page of a site without receipts does not name it.
+        let fields = match value.fields(NAMES) {
+            Some(all) => all,
+            None => {
+                let [a, b, c, d, e, f, g, h, _] = NAMES;
+                let [a, b, c, d, e, f, g, h] = value
+                    .fields([a, b, c, d, e, f, g, h])
+                    .ok_or(ConfigError::Shape)?;
+                [a, b, c, d, e, f, g, h, &Json::Null]
+            }
+        };
+        let [version, revision, storage_key, expiry_days, policy_version, categories, cookies, google_consent_mode, receipts_url] =
             fields;
         match version {
             Json::Int(n) if *n == u64::from(SCHEMA_VERSION) => {}
@@ -196,6 +211,7 @@ impl WidgetConfig {
             categories: Vec::new(),
             cookies: Vec::new(),
             google_consent_mode: false,
+            receipts_url: None,
         };
         let mut read = || {
             for item in categories.as_array()? {
@@ -228,6 +244,9 @@ impl WidgetConfig {
             config.expiry_days = u32::try_from(expiry_days.as_u64()?).ok()?;
             config.policy_version = policy_version.as_string()?;
             config.google_consent_mode = google_consent_mode.as_bool()?;
+            if !matches!(receipts_url, Json::Null) {
+                config.receipts_url = Some(receipts_url.as_string()?);
+            }
             Some(())
         };
         read().ok_or(ConfigError::Shape)?;
@@ -250,7 +269,13 @@ impl WidgetConfig {
             self.category_index(&rule.category).is_some()
                 && crate::pattern::is_usable(&rule.pattern)
         });
+        // The receipts endpoint is one absolute http(s) URL (the generator allows plain http
+        // only on loopback); a hand-edited config cannot aim the widget at anything else.
+        let receipts_ok = self.receipts_url.as_deref().is_none_or(|url| {
+            is_source(url) && (url.starts_with("https://") || url.starts_with("http://"))
+        });
         let ok = self.version == SCHEMA_VERSION
+            && receipts_ok
             && !self.revision.is_empty()
             && !self.storage_key.is_empty()
             && self.expiry_days > 0
@@ -380,6 +405,7 @@ pub(crate) mod tests {
                 },
             ],
             google_consent_mode: false,
+            receipts_url: None,
         }
     }
 
@@ -387,7 +413,39 @@ pub(crate) mod tests {
     fn reads_what_serde_writes() {
         let config = hesbynett();
         let text = serde_json::to_string_pretty(&config).unwrap();
-        assert_eq!(WidgetConfig::from_json(&text), Ok(config));
+        assert!(!text.contains("receipts_url"), "left out when unset");
+        assert_eq!(WidgetConfig::from_json(&text), Ok(config.clone()));
+        let with_receipts = WidgetConfig {
+            receipts_url: Some("https://samtykke.example.no/v1/receipts".into()),
+            ..config
+        };
+        let text = serde_json::to_string(&with_receipts).unwrap();
+        assert_eq!(WidgetConfig::from_json(&text), Ok(with_receipts));
+    }
+
+    #[test]
+    fn the_receipts_url_is_one_http_url_or_absent() {
+        let good = serde_json::to_value(hesbynett()).unwrap();
+        let with = |url: serde_json::Value| {
+            let mut v = good.clone();
+            v["receipts_url"] = url;
+            WidgetConfig::from_json(&v.to_string()).map(|c| c.receipts_url)
+        };
+        assert_eq!(with(serde_json::Value::Null), Ok(None));
+        assert_eq!(
+            with("http://127.0.0.1:8787/v1/receipts".into()),
+            Ok(Some("http://127.0.0.1:8787/v1/receipts".into()))
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "/v1/receipts",
+            "https://a.example/x y",
+            "https://a.example/\"x",
+            "",
+        ] {
+            assert_eq!(with(bad.into()), Err(ConfigError::Invalid), "{bad}");
+        }
+        assert_eq!(with(1.into()), Err(ConfigError::Shape));
     }
 
     #[test]
@@ -538,6 +596,7 @@ pub(crate) mod tests {
             required in prop::collection::vec(any::<bool>(), 6),
             patterns in prop::collection::vec(("[A-Za-z_]{1,8}\\*?", any::<prop::sample::Index>()), 0..8),
             google_consent_mode in any::<bool>(),
+            receipts_url in prop::option::of("https://[a-z]{1,10}\\.example/[a-z0-9/]{0,12}"),
         ) -> WidgetConfig {
             let categories: Vec<CategoryRule> = ids
                 .into_iter()
@@ -550,7 +609,7 @@ pub(crate) mod tests {
                 .collect();
             WidgetConfig {
                 version: SCHEMA_VERSION, revision, storage_key, expiry_days, policy_version,
-                categories, cookies, google_consent_mode,
+                categories, cookies, google_consent_mode, receipts_url,
             }
         }
     }

@@ -11,6 +11,7 @@ pub mod grant;
 pub mod json;
 pub mod pattern;
 pub mod purge;
+pub mod receipt;
 pub mod record;
 pub mod text;
 pub mod validity;

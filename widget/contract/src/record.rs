@@ -197,26 +197,33 @@ impl ConsentRecord {
 
     /// The wire format: the same bytes `serde_json::to_string` writes for this struct.
     pub fn encode(&self) -> String {
-        let mut out = String::from("{\"v\":");
-        json::write_u64(&mut out, u64::from(self.v));
+        let mut out = String::new();
+        self.write_fields(&mut out, self.method.as_str());
+        out.push('}');
+        out
+    }
+
+    /// The wire format without its closing brace and with `method` as the method: the start of
+    /// a receipt too ([`crate::receipt::body`]), so the widget carries one writer for both.
+    pub(crate) fn write_fields(&self, out: &mut String, method: &str) {
+        out.push_str("{\"v\":");
+        json::write_u64(out, u64::from(self.v));
         out.push_str(",\"rev\":");
-        json::write_str(&mut out, &self.rev);
+        json::write_str(out, &self.rev);
         out.push_str(",\"id\":");
-        json::write_str(&mut out, &self.id);
+        json::write_str(out, &self.id);
         out.push_str(",\"ts\":");
-        json::write_u64(&mut out, self.ts);
+        json::write_u64(out, self.ts);
         out.push_str(",\"choices\":{");
         for (i, (category, granted)) in self.choices.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            json::write_str(&mut out, category);
+            json::write_str(out, category);
             out.push_str(if granted { ":true" } else { ":false" });
         }
         out.push_str("},\"method\":");
-        json::write_str(&mut out, self.method.as_str());
-        out.push('}');
-        out
+        json::write_str(out, method);
     }
 
     /// Reads the wire format. It checks the form only; whether the record fits the current
@@ -265,7 +272,7 @@ impl ConsentRecord {
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::config::tests::hesbynett;
     use proptest::prelude::*;

@@ -8,8 +8,9 @@ mod store;
 use crate::config::WidgetConfig;
 use crate::grant::{on_load, Grant};
 use crate::purge;
+use crate::receipt;
 use crate::record::{ConsentRecord, Method};
-use crate::validity::assess;
+use crate::validity::{assess, Status};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use wasm_bindgen::prelude::*;
@@ -30,6 +31,9 @@ struct Widget {
     grant: Cell<Grant>,
     /// The current grant comes from the browser signal, not from the visitor (`#sk-gpc`).
     gpc_honoured: Cell<bool>,
+    /// The id of the record in force, empty without one: a change or a withdrawal keeps it, so
+    /// the receipts service holds one history per id, and the preferences show it (`#sk-id`).
+    id: Cell<String>,
 }
 
 /// The widget of this page, if it started: one per module, as the page is one per module.
@@ -63,17 +67,24 @@ pub fn start() {
     let stored = storage
         .as_ref()
         .and_then(|s| store::read(s, &config.storage_key));
-    let load = on_load(&config, &assess(stored.as_deref(), &config, now_ms()), gpc);
+    let assessment = assess(stored.as_deref(), &config, now_ms());
+    let load = on_load(&config, &assessment, gpc);
+    let id = match assessment.record {
+        Some(r) if assessment.status == Status::Valid => r.id,
+        _ => String::new(),
+    };
     let widget: &'static Widget = Box::leak(Box::new(Widget {
         config,
         storage,
         grant: Cell::new(load.grant),
         gpc_honoured: Cell::new(load.gpc_honoured),
+        id: Cell::new(id),
     }));
     CURRENT.0.set(Some(widget));
     if !INSTALLED.swap(true, Relaxed) {
         install();
     }
+    widget.retry_receipts();
     if load.store_gpc_refusal {
         widget.record(Method::Gpc, "");
     }
@@ -91,8 +102,10 @@ pub fn start() {
 const ACT: u32 = 0;
 /// ... whether a `document.cookie` write may pass the guard ...
 const COOKIE: u32 = 1;
-/// ... and whether a key in localStorage or sessionStorage must go.
+/// ... whether a key in localStorage or sessionStorage must go ...
 const STORAGE_KEY: u32 = 2;
+/// ... and how the receipts service answered a receipt (`"<status> <body>"`, see `page::send`).
+const RECEIPT: u32 = 3;
 
 /// The page's hook into the widget, once per page: the `data-sk` actions, the cookie guard's
 /// question and the storage purge's. It finds the widget through [`current`], so a restart swaps
@@ -116,10 +129,15 @@ impl Widget {
         match kind {
             ACT => self.act(text),
             COOKIE => return purge::write_allowed(text, &self.config, grant),
-            // The record's own key is never touched.
+            // The record's own key, and its pending receipts, are never touched.
             STORAGE_KEY => {
-                return text != self.config.storage_key
+                return !receipt::is_own_key(text, &self.config.storage_key)
                     && purge::is_refused(text, &self.config, grant)
+            }
+            RECEIPT => {
+                if let Some(body) = receipt::to_keep(text) {
+                    self.keep_receipt(body);
+                }
             }
             _ => {}
         }
@@ -155,9 +173,13 @@ impl Widget {
             }
             ids.push_str(id);
         }
+        // A copy: the page may run a started script that makes a choice before this returns.
+        let id = self.id.take();
+        self.id.set(id.clone());
         page::apply(
             ask,
             &ids,
+            &id,
             self.gpc_honoured.get(),
             &self.deletions(),
             &crate::config::startable(&self.config, grant.ids(&self.config)),
@@ -194,7 +216,15 @@ impl Widget {
             String::new()
         };
         let before = self.grant.get();
-        let record = ConsentRecord::new(&self.config, method, page::random_hex(), now_ms(), |c| {
+        // A change or a withdrawal of the record in force keeps its id; a first answer, or one
+        // after the record expired or the revision changed, starts a new one.
+        let old_id = self.id.take();
+        let id = if old_id.is_empty() {
+            page::random_hex()
+        } else {
+            old_id.clone()
+        };
+        let record = ConsentRecord::new(&self.config, method, id, now_ms(), |c| {
             method == Method::AcceptAll
                 || (!also.is_empty() && (c == also || before.allows(&self.config, c)))
                 || crate::text::split(&ticked, b' ').any(|t| t == c)
@@ -203,12 +233,55 @@ impl Widget {
             .storage
             .as_ref()
             .is_some_and(|s| store::write(s, &self.config.storage_key, &record.encode()));
+        let granted_before = self.grant.get().any_optional(&self.config);
         self.grant.set(if stored {
             Grant::from_choices(&self.config, &record.choices)
         } else {
             Grant::required(&self.config)
         });
+        // Only a decision that is in force is receipted: the local record is the truth.
+        if stored {
+            if let Some(url) = &self.config.receipts_url {
+                let body = receipt::body(
+                    &record,
+                    receipt::method(&record, granted_before),
+                    &self.config.policy_version,
+                    &page::lang(),
+                );
+                page::send(url, &body, false);
+            }
+            self.id.set(record.id);
+        } else {
+            self.id.set(old_id);
+        }
         stored
+    }
+
+    /// Sends, once, the receipts an earlier page could not deliver, oldest first; those that
+    /// fail again are dropped (the record in the browser stays the truth). Without a receipts
+    /// URL this reads nothing.
+    fn retry_receipts(&self) {
+        if let (Some(url), Some(s)) = (&self.config.receipts_url, &self.storage) {
+            let key = receipt::pending_key(&self.config.storage_key);
+            if let Some(pending) = store::read(s, &key) {
+                store::remove(s, &key);
+                for body in receipt::bodies(&pending) {
+                    page::send(url, body, true);
+                }
+            }
+        }
+    }
+
+    /// Keeps a receipt the service did not take for the retry on the next page view.
+    fn keep_receipt(&self, body: &str) {
+        if let Some(s) = &self.storage {
+            let key = receipt::pending_key(&self.config.storage_key);
+            store::write(
+                s,
+                &key,
+                &receipt::queue(store::read(s, &key).as_deref(), body),
+            );
+        }
     }
 
     /// A choice the visitor made: store it, apply it, announce it.

@@ -55,15 +55,17 @@ export const place = () => [location.protocol, location.hostname, location.pathn
 export const ask = (show) => d.documentElement.classList.toggle("sk-ask", show);
 
 // Brings the page in line with the grant Rust decided: the banner, the toggles and GPC note and
-// what `samtykke.granted` answers (`ids`: category ids separated by spaces), the cookie
-// deletions (one per line, each through the guard like any other write), the storage keys Rust
-// refuses, and the placeholders of granted categories.
-export function apply(show, ids, gpcHonoured, deletions, startable) {
+// what `samtykke.granted` answers (`ids`: category ids separated by spaces), the record's id in
+// the preferences («Samtykke-ID», when the theme shows it), the cookie deletions (one per line,
+// each through the guard like any other write), the storage keys Rust refuses, and the
+// placeholders of granted categories.
+export function apply(show, ids, id, gpcHonoured, deletions, startable) {
   ask(show);
   granted = ids ? ids.split(" ") : [];
   sync();
-  const g = $("sk-gpc");
+  const g = $("sk-gpc"), i = $("sk-id");
   if (g) g.hidden = !gpcHonoured;
+  if (i) { i.textContent = id; i.parentNode.hidden = !id }
   deletions.split("\n").forEach((c) => c && (d.cookie = c));
   // Backwards, so removing a key does not shift the ones still to visit. Blocked storage throws.
   for (const n of ["localStorage", "sessionStorage"]) try {
@@ -139,4 +141,18 @@ export function consent(command, analytics, ads) {
   typeof self.gtag == "function" && self.gtag("consent", command, {
     analytics_storage: s(analytics), ad_storage: s(ads), ad_user_data: s(ads), ad_personalization: s(ads),
   });
+}
+
+export const lang = () => d.documentElement.lang;
+
+// Receipts go out one after another, so the service sees a visitor's decisions in order. fetch
+// with keepalive rather than sendBeacon: it outlives the page the same way, and it tells whether
+// the service took the receipt, which Rust needs to keep a failed one for the next page view.
+// The body is a string, so the request is a simple one (text/plain, no preflight); no cookie
+// and no referrer go with it: the receipt is all the service gets.
+let sending = Promise.resolve();
+export function send(url, body, retry) {
+  sending = sending.then(() => fetch(url, { method: "POST", body, keepalive: true, credentials: "omit", referrerPolicy: "no-referrer" })
+    .then((r) => r.status, () => 0)
+    .then((s) => retry || on(3, s + " " + body)));
 }

@@ -25,11 +25,25 @@ extern "C" {
     /// runs the cookie deletions (one per line); removes the storage keys `on` refuses; starts
     /// the placeholders of granted categories whose `category src` line is in `startable`
     /// ([`crate::config::startable`]).
-    pub fn apply(ask: bool, granted: &str, gpc_honoured: bool, deletions: &str, startable: &str);
+    ///
+    /// Writes `id`, the record's, into `#sk-id` and hides its parent when it is empty.
+    pub fn apply(
+        ask: bool,
+        granted: &str,
+        id: &str,
+        gpc_honoured: bool,
+        deletions: &str,
+        startable: &str,
+    );
     pub fn toggles() -> String;
     pub fn open();
     pub fn close() -> bool;
     /// Closes the preferences, shows the saved message if `stored`, and announces the grant.
     pub fn chosen(stored: bool);
     pub fn consent(command: &str, analytics: bool, ads: bool);
+    /// `<html lang>`.
+    pub fn lang() -> String;
+    /// Posts a receipt to the receipts service, after every receipt sent before it has been
+    /// answered, and (unless `retry`) reports the answer through `on` (see `RECEIPT`).
+    pub fn send(url: &str, body: &str, retry: bool);
 }

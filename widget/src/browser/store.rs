@@ -23,3 +23,7 @@ pub(super) fn read(storage: &Storage, key: &str) -> Option<String> {
 pub(super) fn write(storage: &Storage, key: &str, value: &str) -> bool {
     storage.set_item(key, value).is_ok()
 }
+
+pub(super) fn remove(storage: &Storage, key: &str) {
+    let _ = storage.remove_item(key);
+}

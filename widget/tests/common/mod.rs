@@ -47,6 +47,7 @@ pub fn config() -> WidgetConfig {
             },
         ],
         google_consent_mode: false,
+        receipts_url: None,
     }
 }
 

@@ -163,6 +163,11 @@ pub struct Consent {
     /// Send Google Consent Mode v2 signals.
     #[serde(default)]
     pub google_consent_mode: bool,
+    /// The endpoint of the site's receipts service (`samtykke receipts serve`), such as
+    /// `https://samtykke.example.no/v1/receipts`: the widget posts a receipt of every decision
+    /// there. Without it the widget sends nothing (see `validate::urls::receipts_url`).
+    #[serde(default)]
+    pub receipts_url: Option<Spanned<String>>,
     /// The banner's and the preferences' texts; each overrides the built-in one (`i18n`) in the
     /// languages it is written in, except `banner_body`, which only the site can write.
     #[serde(default)]
@@ -175,6 +180,7 @@ impl Default for Consent {
             expiry_days: default_expiry(),
             storage_key: default_storage_key(),
             google_consent_mode: false,
+            receipts_url: None,
             texts: BTreeMap::new(),
         }
     }

@@ -121,6 +121,8 @@ pub struct ConsentView {
     pub categories: Vec<CategoryView>,
     pub cookie_page_url: String,
     pub policy_url: String,
+    /// `[consent] receipts_url` is set: the preferences show the record's id («Samtykke-ID»).
+    pub receipts: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -427,6 +429,7 @@ pub fn language_context(site: &Site, lang: &str, base_url: &str) -> LanguageCont
             categories,
             cookie_page_url,
             policy_url,
+            receipts: config.consent.receipts_url.is_some(),
         },
     }
 }

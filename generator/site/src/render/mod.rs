@@ -176,6 +176,8 @@ struct Shared {
     head: Head,
     gated_scripts: Vec<GatedScript>,
     policy: csp::Policy,
+    /// `samtykke/revisions.json` for the receipts service.
+    revisions_json: String,
 }
 
 pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
@@ -199,6 +201,11 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
     let mut rendered = Rendered::default();
     render_pages(site, &tera, &base, &shared, &mut rendered)?;
     render_meta_files(site, &tera, &base, &mut rendered)?;
+    // On every build, so a receipts service can be pointed at it before the widget is.
+    rendered.files.insert(
+        "samtykke/revisions.json".to_owned(),
+        shared.revisions_json.clone().into_bytes(),
+    );
     rendered.files.append(&mut assets.files);
     // The header files name every file by its class (page, fingerprinted asset, other), so
     // they come last, once every file is known.
@@ -291,6 +298,15 @@ fn shared(
             "internal error: the widget would refuse this configuration: {e:?}"
         ))
     })?;
+    // The widget posts its receipts there; nothing else of the service's is reached.
+    if let Some(origin) = config
+        .receipts_url
+        .as_deref()
+        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| csp::Origin::of(&u))
+    {
+        policy.allow_connect(origin);
+    }
     let head = Head {
         csp: policy.meta(),
         css_url,
@@ -303,6 +319,7 @@ fn shared(
         head,
         gated_scripts,
         policy,
+        revisions_json: widget_config::revisions_json(&config),
     })
 }
 

@@ -255,6 +255,32 @@ pub fn base_url(text: &str) -> Result<Url, Problem> {
     Ok(url)
 }
 
+/// `[consent] receipts_url`: the receipts service's endpoint, which the widget posts to and
+/// the CSP's `connect-src` allows. `https`, or `http` on loopback and the other names only this
+/// machine reaches (for tests and a service on the same host); no `?`, `#` or credentials.
+pub fn receipts_url(text: &str) -> Result<Url, Problem> {
+    strict_chars(text)?;
+    let url = absolute(
+        text,
+        "an absolute https URL",
+        "https://samtykke.example.no/v1/receipts",
+    )?;
+    secure_scheme(&url, "the receipts service")?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(problem(
+            "the receipts URL cannot have a `?` or `#` part",
+            "write the endpoint alone, such as \"https://samtykke.example.no/v1/receipts\"",
+        ));
+    }
+    if Origin::of(&url).is_none() {
+        return Err(problem(
+            "the host must be a DNS name or an IP address",
+            "use letters, digits, `-` and `.` in the host",
+        ));
+    }
+    Ok(url)
+}
+
 /// A link shown to visitors (`privacy_url`): an absolute `http` or `https` URL, never
 /// `javascript:` or `data:`.
 pub fn link(text: &str) -> Result<Url, Problem> {
@@ -423,6 +449,29 @@ mod tests {
         assert!(phone("+47 71 00 00 00").is_ok());
         assert!(phone("71 00 00 00\" onclick=\"x").is_err());
         assert!(phone("call us").is_err());
+    }
+
+    #[test]
+    fn receipts_urls_are_https_or_local_http_endpoints() {
+        assert_eq!(
+            receipts_url("https://Samtykke.Example.no/v1/receipts").map(|u| u.to_string()),
+            Ok("https://samtykke.example.no/v1/receipts".to_owned())
+        );
+        assert!(receipts_url("http://127.0.0.1:8787/v1/receipts").is_ok());
+        assert!(receipts_url("http://localhost:8787/v1/receipts").is_ok());
+        for bad in [
+            "http://samtykke.example.no/v1/receipts",
+            "https://samtykke.example.no/v1/receipts?x=1",
+            "https://samtykke.example.no/v1/receipts#x",
+            "https://user:pw@samtykke.example.no/v1/receipts",
+            "/v1/receipts",
+            "javascript:alert(1)",
+            "https://samtykke.example.no/v1/receipts 'unsafe-inline'",
+            "https://*.example.no/v1/receipts",
+            "",
+        ] {
+            assert!(receipts_url(bad).is_err(), "{bad:?} was accepted");
+        }
     }
 
     #[test]
