@@ -125,6 +125,7 @@ mod tests {
             id: "marketing".into(),
             required: false,
             sources: vec![],
+            frames: vec![],
         });
         ConsentRecord::new(
             &config,
