@@ -486,6 +486,24 @@ fn script_recipes_load_only_after_consent_and_their_cookies_go_on_withdrawal() {
     }
 }
 
+/// axe-core on every embed placeholder as it stands (before consent): each violation's id and
+/// first nodes.
+fn axe_on_placeholders(tab: &Tab) -> Vec<String> {
+    if !is_true(tab, "typeof window.axe === 'object'") {
+        tab.evaluate(samtykke_audit::AXE_JS, false)
+            .expect("inject axe-core");
+    }
+    assert!(
+        is_true(tab, "document.querySelectorAll('.sk-embed').length > 0"),
+        "the page has a placeholder"
+    );
+    let found = eval(
+        tab,
+        "axe.run({ include: [['.sk-embed']] }, { resultTypes: ['violations'] }).then(function(r){ return r.violations.map(function(v){ return v.id + ': ' + v.nodes.slice(0, 3).map(function(n){ return n.target.join(' '); }).join(', '); }); })",
+    );
+    serde_json::from_value(found).expect("a list")
+}
+
 #[test]
 fn embed_recipes_frame_only_after_their_button_and_go_on_withdrawal() {
     let world = World::start();
@@ -500,6 +518,11 @@ fn embed_recipes_frame_only_after_their_button_and_go_on_withdrawal() {
         let tab = world.tab();
         open(&world, &tab, "/");
         no_sideways_scroll_at_320(&tab, recipe, "with the placeholder");
+        let violations = axe_on_placeholders(&tab);
+        assert!(
+            violations.is_empty(),
+            "{recipe}: axe on the placeholder: {violations:?}"
+        );
         // Keyboard alone: Tab until the placeholder's button has focus, then Enter.
         let mut reached = false;
         for _ in 0..60 {

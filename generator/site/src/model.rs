@@ -214,7 +214,7 @@ fn place(
                     file.front
                         .slug
                         .as_ref()
-                        .map(|s| crate::render::in_front_matter(&file.source.text, s.span())),
+                        .map(|s| crate::content::in_front_matter(&file.source.text, s.span())),
                     format!("two pages have the URL `{url}`"),
                 )
                 .label(format!("{} has it too", first.path.display()))
@@ -252,7 +252,7 @@ fn url_slug<'a>(file: &'a PageFile, errors: &mut Diagnostics) -> Option<&'a str>
     errors.push(
         Diagnostic::new(
             &file.source,
-            Some(crate::render::in_front_matter(
+            Some(crate::content::in_front_matter(
                 &file.source.text,
                 slug.span(),
             )),

@@ -251,11 +251,7 @@ impl TableSpans {
 
 /// `[consent] receipts_url`: an endpoint the widget may send to, and what the receipts it sends
 /// need from the rest of site.toml (the service's rules, `samtykke_contract::receipt`).
-fn receipts(
-    site: &SiteFile,
-    source: &Source,
-    errors: &mut Diagnostics,
-) {
+fn receipts(site: &SiteFile, source: &Source, errors: &mut Diagnostics) {
     use samtykke_contract::receipt::{is_token, MAX_POLICY_VERSION};
     let Some(url) = &site.consent.receipts_url else {
         return;

@@ -349,6 +349,14 @@ pub fn parse_page(
     })
 }
 
+/// A span of the front matter's TOML (which starts after the optional BOM and the `+++` line)
+/// as a span of the whole file. `FrontMatter`'s spans are relative to the TOML.
+pub fn in_front_matter(text: &str, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let offset = text[bom..].find('\n').map_or(0, |i| bom + i + 1);
+    span.start + offset..span.end + offset
+}
+
 /// Byte offsets of the front matter's TOML and of the body, for `+++` fences.
 fn split_front_matter(text: &str) -> Option<(usize, usize, usize)> {
     let text_start = if text.starts_with('\u{feff}') { 3 } else { 0 };

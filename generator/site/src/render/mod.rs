@@ -554,7 +554,7 @@ fn missing_template(
     let diagnostic = match &page.file.front.template {
         Some(asked) => Diagnostic::new(
             source,
-            Some(in_front_matter(&source.text, asked.span())),
+            Some(crate::content::in_front_matter(&source.text, asked.span())),
             format!("the theme has no template `{template}`"),
         )
         .label(list),
@@ -573,15 +573,6 @@ fn missing_template(
     let mut errors = Diagnostics::default();
     errors.push(diagnostic.help(help));
     RenderError::Content(errors)
-}
-
-/// A span of the front matter's TOML (which starts after the optional BOM and the `+++` line)
-/// as a span of the whole file.
-/// A span of the front matter's TOML as a span of the whole file.
-pub(crate) fn in_front_matter(text: &str, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
-    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let offset = text[bom..].find('\n').map_or(0, |i| bom + i + 1);
-    span.start + offset..span.end + offset
 }
 
 fn render_template<T: Serialize>(
