@@ -92,9 +92,12 @@ fn builtin_texts(lang: &str) -> (Vec<String>, Vec<String>) {
         )
         .cloned()
         .collect();
+    // `consent_id` labels the record's id only on a site with a receipts service.
     let shown = b
         .consent
-        .values()
+        .iter()
+        .filter(|(key, _)| key.as_str() != "consent_id")
+        .map(|(_, text)| text)
         .chain(SHOWN_LABELS.iter().map(|k| &b.labels[*k]))
         .chain(
             ["necessary", "analytics"]
