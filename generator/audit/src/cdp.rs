@@ -32,6 +32,50 @@ impl From<String> for CdpError {
 
 pub type Result<T> = std::result::Result<T, CdpError>;
 
+/// A script that scrolls the first element matching `selector` into view and gives the
+/// centre of its box in viewport pixels as `[x, y]`, or null when there is no such element or
+/// it has no size (hidden). Shared with the test tab, so tests click as the audit does.
+pub fn centre_script(selector: &str) -> Result<String> {
+    let selector_js = serde_json::to_string(selector).map_err(|e| CdpError(e.to_string()))?;
+    Ok(format!(
+        "(() => {{ const e = document.querySelector({selector_js}); if (!e) return null; \
+         e.scrollIntoView({{ block: 'center', inline: 'center', behavior: 'instant' }}); const r = e.getBoundingClientRect(); \
+         return r.width > 0 && r.height > 0 ? [r.left + r.width / 2, r.top + r.height / 2] : null; }})()"
+    ))
+}
+
+/// Clicks at (`x`, `y`) with the left button in the tab of `session`: the move, press and
+/// release a real mouse sends, so hover and pointer handlers run as for a visitor.
+pub fn mouse_click(wire: &Wire, session: &str, x: f64, y: f64) -> Result<()> {
+    for kind in ["mouseMoved", "mousePressed", "mouseReleased"] {
+        wire.call(
+            Some(session),
+            "Input.dispatchMouseEvent",
+            json!({ "type": kind, "x": x, "y": y, "button": "left", "buttons": u8::from(kind == "mousePressed"), "clickCount": 1 }),
+        )?;
+    }
+    Ok(())
+}
+
+/// Presses and releases `Tab`, `Enter` or `Escape` in the tab of `session`. The virtual key
+/// code is what makes the browser move focus or activate; the key name alone does not.
+pub fn press_key(wire: &Wire, session: &str, key: &str) -> Result<()> {
+    let code = match key {
+        "Tab" => 9,
+        "Enter" => 13,
+        "Escape" => 27,
+        _ => return Err(CdpError(format!("no key code for {key}"))),
+    };
+    for kind in ["rawKeyDown", "keyUp"] {
+        wire.call(
+            Some(session),
+            "Input.dispatchKeyEvent",
+            json!({ "type": kind, "key": key, "code": key, "windowsVirtualKeyCode": code, "nativeVirtualKeyCode": code }),
+        )?;
+    }
+    Ok(())
+}
+
 /// One tab in a fresh browser context, observed.
 pub struct Page {
     wire: Arc<Wire>,
@@ -257,21 +301,11 @@ impl Page {
     /// Scrolls the first element matching `selector` into view and clicks its centre with the
     /// mouse, as a visitor would. False if there is no such visible element.
     pub fn click(&self, selector: &str) -> Result<bool> {
-        let selector_js = serde_json::to_string(selector).map_err(|e| CdpError(e.to_string()))?;
-        let centre: Option<[f64; 2]> = self.eval(&format!(
-            "(() => {{ const e = document.querySelector({selector_js}); if (!e) return null; \
-             e.scrollIntoView({{ block: 'center', inline: 'center', behavior: 'instant' }}); const r = e.getBoundingClientRect(); \
-             return r.width > 0 && r.height > 0 ? [r.left + r.width / 2, r.top + r.height / 2] : null; }})()"
-        ))?;
+        let centre: Option<[f64; 2]> = self.eval(&centre_script(selector)?)?;
         let Some([x, y]) = centre else {
             return Ok(false);
         };
-        for kind in ["mouseMoved", "mousePressed", "mouseReleased"] {
-            self.call(
-                "Input.dispatchMouseEvent",
-                json!({ "type": kind, "x": x, "y": y, "button": "left", "buttons": u8::from(kind == "mousePressed"), "clickCount": 1 }),
-            )?;
-        }
+        mouse_click(&self.wire, &self.session, x, y)?;
         Ok(true)
     }
 
@@ -280,20 +314,9 @@ impl Page {
         self.eval("location.href")
     }
 
-    /// Presses and releases `Tab` or `Escape`.
+    /// Presses and releases `Tab` or `Escape` (or `Enter`).
     pub fn press(&self, key: &str) -> Result<()> {
-        let code = match key {
-            "Tab" => 9,
-            "Escape" => 27,
-            _ => return Err(CdpError(format!("no key code for {key}"))),
-        };
-        for kind in ["rawKeyDown", "keyUp"] {
-            self.call(
-                "Input.dispatchKeyEvent",
-                json!({ "type": kind, "key": key, "code": key, "windowsVirtualKeyCode": code, "nativeVirtualKeyCode": code }),
-            )?;
-        }
-        Ok(())
+        press_key(&self.wire, &self.session, key)
     }
 
     /// Sets the viewport to `width` × `height` CSS pixels.

@@ -520,10 +520,7 @@ fn assemble(
     directory: Option<PathBuf>,
     inventory: Option<&inventory::Inventory>,
 ) -> Report {
-    let mut by_page: BTreeMap<String, Vec<StateRun>> = BTreeMap::new();
-    for run in runs {
-        by_page.entry(run.path.clone()).or_default().push(run);
-    }
+    let by_page = group_by_page(runs);
     // One inventory for the site: the one given, else each page's own, else the first page's
     // that has one.
     let fallback: Option<WidgetConfig> = inventory.map(|i| i.config.clone()).or_else(|| {
@@ -533,27 +530,7 @@ fn assemble(
             .find_map(|r| r.info.as_ref().and_then(|i| i.config.clone()))
     });
     let empty = inventory::empty_config();
-    // Third-party origins the pages declare through their placeholders, and those the given
-    // inventory's services load, with their category.
-    let mut declared_hosts = BTreeMap::new();
-    for info in by_page.values().flatten().filter_map(|r| r.info.as_ref()) {
-        for g in &info.gated {
-            if let Some(o) = observe::origin_of(&g.src) {
-                declared_hosts
-                    .entry(o)
-                    .or_insert_with(|| g.category.clone());
-            }
-        }
-    }
-    for category in inventory.iter().flat_map(|i| &i.config.categories) {
-        for src in &category.sources {
-            if let Some(o) = observe::origin_of(src) {
-                declared_hosts
-                    .entry(o)
-                    .or_insert_with(|| category.id.clone());
-            }
-        }
-    }
+    let declared_hosts = declared_hosts(&by_page, inventory);
     let all_runs: Vec<&StateRun> = by_page.values().flatten().collect();
     let sightings = sightings::collect(
         &all_runs,
@@ -564,88 +541,19 @@ fn assemble(
     let (never_seen, warnings) = inventory.map_or_else(Default::default, |i| {
         (i.never_seen(&sightings), i.lifetime_warnings(&sightings))
     });
-    let without_widget: Vec<&str> = by_page
-        .iter()
-        .filter(|(_, runs)| {
-            runs.iter()
-                .any(|r| r.notes.iter().any(|n| n == states::NO_CONSENT_MECHANISM))
-        })
-        .map(|(path, _)| path.as_str())
-        .collect();
-    let mut notes = Vec::new();
-    if !without_widget.is_empty() {
-        notes.push(format!(
-            "no consent mechanism found on {} of {} page{} ({}): they were audited before any choice only",
-            without_widget.len(),
-            by_page.len(),
-            if by_page.len() == 1 { "" } else { "s" },
-            without_widget.join(", ")
-        ));
-    }
+    let notes = without_widget_note(&by_page).into_iter().collect();
 
     let mut violations: BTreeSet<Violation> = BTreeSet::new();
-    let mut pages = Vec::new();
-    for (path, mut runs) in by_page {
-        runs.sort_by_key(|r| r.kind);
-        let info = runs
-            .iter()
-            .find(|r| r.kind == StateKind::Fresh)
-            .and_then(|r| r.info.clone())
-            .or_else(|| runs.iter().find_map(|r| r.info.clone()));
-        let own = info
-            .as_ref()
-            .and_then(|i| i.config.as_ref())
-            .filter(|_| inventory.is_none());
-        let config = own.or(fallback.as_ref()).unwrap_or(&empty);
-        // Without a widget configuration of its own, the page has no banner to answer: its
-        // choice states cannot be exercised, and saying "0 violations" for them would be a lie.
-        let unexercisable = info.as_ref().and_then(|i| {
-            i.config.is_none().then(|| {
-                i.config_problem
-                    .clone()
-                    .unwrap_or_else(|| "the page has no widget configuration".to_owned())
-            })
-        });
-        violations.extend(checks::page_checks(&path, info.as_ref()));
-        let mut states = Vec::new();
-        for run in runs {
-            let mut found = checks::classify(&run, config, &declared_hosts);
-            found.extend(run.findings.iter().cloned());
-            // In the order seen: the first of equal findings (same cookie, state and rule) stays.
-            let before = violations.len();
-            for v in found {
-                if !seen(&violations, &v) {
-                    violations.insert(v);
-                }
-            }
-            let fresh = violations.len() - before;
-            states.push(StateReport {
-                state: run.kind,
-                snapshots: run.snapshots,
-                requests: run.observed.requests,
-                console_errors: run.observed.console,
-                csp_violations: run.observed.csp,
-                notes: run.notes,
-                error: run.error,
-                violations: fresh,
-                not_checked: unexercisable
-                    .as_ref()
-                    .filter(|_| run.kind != StateKind::Fresh)
-                    .map(|why| format!("{why}, so the choice could not be made")),
-            });
-        }
-        pages.push(PageReport { path, info, states });
-    }
-    let violations: Vec<Violation> = violations.into_iter().collect();
-    let rules = model::Rule::ALL
-        .iter()
-        .map(|&rule| RuleSummary {
-            rule,
-            source: rule.source(),
-            title: rule.title(),
-            violations: violations.iter().filter(|v| v.rule == rule).count(),
-        })
+    let judge = PageJudge {
+        inventory,
+        fallback: fallback.as_ref().unwrap_or(&empty),
+        declared_hosts: &declared_hosts,
+    };
+    let pages = by_page
+        .into_iter()
+        .map(|(path, runs)| judge.page(path, runs, &mut violations))
         .collect();
+    let violations: Vec<Violation> = violations.into_iter().collect();
     Report {
         tool: "samtykke audit",
         version: env!("CARGO_PKG_VERSION"),
@@ -656,7 +564,7 @@ fn assemble(
         duration_ms: 0,
         passed: violations.is_empty(),
         incomplete: Vec::new(),
-        rules,
+        rules: rule_summaries(&violations),
         violations,
         pages,
         sightings,
@@ -664,6 +572,158 @@ fn assemble(
         warnings,
         notes,
     }
+}
+
+/// The runs of each page, pages in path order.
+fn group_by_page(runs: Vec<StateRun>) -> BTreeMap<String, Vec<StateRun>> {
+    let mut by_page: BTreeMap<String, Vec<StateRun>> = BTreeMap::new();
+    for run in runs {
+        by_page.entry(run.path.clone()).or_default().push(run);
+    }
+    by_page
+}
+
+/// Third-party origins the pages declare through their placeholders, and those the given
+/// inventory's services load, each with its category. The first declaration of an origin
+/// wins, placeholders before the inventory.
+fn declared_hosts(
+    by_page: &BTreeMap<String, Vec<StateRun>>,
+    inventory: Option<&inventory::Inventory>,
+) -> BTreeMap<String, String> {
+    let mut declared = BTreeMap::new();
+    for info in by_page.values().flatten().filter_map(|r| r.info.as_ref()) {
+        for g in &info.gated {
+            if let Some(o) = observe::origin_of(&g.src) {
+                declared.entry(o).or_insert_with(|| g.category.clone());
+            }
+        }
+    }
+    for category in inventory.iter().flat_map(|i| &i.config.categories) {
+        for src in &category.sources {
+            if let Some(o) = observe::origin_of(src) {
+                declared.entry(o).or_insert_with(|| category.id.clone());
+            }
+        }
+    }
+    declared
+}
+
+/// The report's note naming the pages without a consent mechanism, if any: their choice
+/// states were never audited, and the reader must know the report covers less there.
+fn without_widget_note(by_page: &BTreeMap<String, Vec<StateRun>>) -> Option<String> {
+    let without_widget: Vec<&str> = by_page
+        .iter()
+        .filter(|(_, runs)| {
+            runs.iter()
+                .any(|r| r.notes.iter().any(|n| n == states::NO_CONSENT_MECHANISM))
+        })
+        .map(|(path, _)| path.as_str())
+        .collect();
+    (!without_widget.is_empty()).then(|| {
+        format!(
+            "no consent mechanism found on {} of {} page{} ({}): they were audited before any choice only",
+            without_widget.len(),
+            by_page.len(),
+            if by_page.len() == 1 { "" } else { "s" },
+            without_widget.join(", ")
+        )
+    })
+}
+
+/// What every page is judged against.
+struct PageJudge<'a> {
+    /// The inventory given on the command line; when present, it overrides each page's own.
+    inventory: Option<&'a inventory::Inventory>,
+    /// The site's configuration for pages without one of their own.
+    fallback: &'a WidgetConfig,
+    declared_hosts: &'a BTreeMap<String, String>,
+}
+
+impl PageJudge<'_> {
+    /// Judges one page's runs, adding what they violate to `violations` (the site's, so a
+    /// finding already reported elsewhere is not counted twice), and returns the page's report.
+    fn page(
+        &self,
+        path: String,
+        mut runs: Vec<StateRun>,
+        violations: &mut BTreeSet<Violation>,
+    ) -> PageReport {
+        runs.sort_by_key(|r| r.kind);
+        let info = runs
+            .iter()
+            .find(|r| r.kind == StateKind::Fresh)
+            .and_then(|r| r.info.clone())
+            .or_else(|| runs.iter().find_map(|r| r.info.clone()));
+        let own = info
+            .as_ref()
+            .and_then(|i| i.config.as_ref())
+            .filter(|_| self.inventory.is_none());
+        let config = own.unwrap_or(self.fallback);
+        let unexercisable = info.as_ref().and_then(unexercisable);
+        violations.extend(checks::page_checks(&path, info.as_ref()));
+        let states = runs
+            .into_iter()
+            .map(|run| self.state(run, config, unexercisable.as_deref(), violations))
+            .collect();
+        PageReport { path, info, states }
+    }
+
+    /// Judges one state's run against `config` and returns its report.
+    fn state(
+        &self,
+        run: StateRun,
+        config: &WidgetConfig,
+        unexercisable: Option<&str>,
+        violations: &mut BTreeSet<Violation>,
+    ) -> StateReport {
+        let mut found = checks::classify(&run, config, self.declared_hosts);
+        found.extend(run.findings.iter().cloned());
+        // In the order seen: the first of equal findings (same cookie, state and rule) stays.
+        let before = violations.len();
+        for v in found {
+            if !seen(violations, &v) {
+                violations.insert(v);
+            }
+        }
+        let fresh = violations.len() - before;
+        StateReport {
+            state: run.kind,
+            snapshots: run.snapshots,
+            requests: run.observed.requests,
+            console_errors: run.observed.console,
+            csp_violations: run.observed.csp,
+            notes: run.notes,
+            error: run.error,
+            violations: fresh,
+            not_checked: unexercisable
+                .filter(|_| run.kind != StateKind::Fresh)
+                .map(|why| format!("{why}, so the choice could not be made")),
+        }
+    }
+}
+
+/// Why a page's choice states cannot be exercised, if they cannot. Without a widget
+/// configuration of its own, the page has no banner to answer, and saying "0 violations" for
+/// its choice states would be a lie.
+fn unexercisable(info: &model::PageInfo) -> Option<String> {
+    info.config.is_none().then(|| {
+        info.config_problem
+            .clone()
+            .unwrap_or_else(|| "the page has no widget configuration".to_owned())
+    })
+}
+
+/// How many violations each rule has, every rule listed.
+fn rule_summaries(violations: &[Violation]) -> Vec<RuleSummary> {
+    model::Rule::ALL
+        .iter()
+        .map(|&rule| RuleSummary {
+            rule,
+            source: rule.source(),
+            title: rule.title(),
+            violations: violations.iter().filter(|v| v.rule == rule).count(),
+        })
+        .collect()
 }
 
 /// Whether the same rule already named the same subject on the same page: in the same state,

@@ -157,133 +157,156 @@ impl Recorder {
     /// ones go on, any other is refused, so the audit never reaches beyond this machine.
     pub fn on_event(&self, wire: &Wire, session: &str, method: &str, params: &Value) {
         match method {
-            // A frame in another process, or a worker: watch its requests too, then let it run.
-            "Target.attachedToTarget" => {
-                let Some(child) = text_at(params, "/sessionId") else {
-                    return;
-                };
-                if let Some(handler) = self.handler.get().and_then(Weak::upgrade) {
-                    wire.listen(child, handler);
-                }
-                self.lock().children.push(child.to_owned());
-                wire.send(Some(child), "Fetch.enable", fetch_patterns());
-                wire.send(Some(child), "Network.enable", network_params());
-                wire.send(Some(child), "Target.setAutoAttach", auto_attach());
-                wire.send(Some(child), "Runtime.runIfWaitingForDebugger", json!({}));
-            }
-            "Fetch.requestPaused" => {
-                let id = params.get("requestId").cloned().unwrap_or(Value::Null);
-                let url = text_at(params, "/request/url").unwrap_or("");
-                let origin = origin_of(url);
-                let allowed =
-                    self.network.allow_all || origin.as_deref().is_none_or(is_loopback_origin);
-                if allowed {
-                    wire.send(
-                        Some(session),
-                        "Fetch.continueRequest",
-                        json!({ "requestId": id }),
-                    );
-                } else {
-                    wire.send(
-                        Some(session),
-                        "Fetch.failRequest",
-                        json!({ "requestId": id, "errorReason": "BlockedByClient" }),
-                    );
-                }
-                let mut log = self.lock();
-                log.last_request = Some(Instant::now());
-                if let Some(origin) = origin.filter(|o| *o != self.own_origin) {
-                    if !allowed {
-                        log.blocked_urls.push(clip(url));
-                    }
-                    let request = Request {
-                        url: clip(url),
-                        origin,
-                        resource: clip(text_at(params, "/resourceType").unwrap_or("")),
-                        phase: log.phase,
-                        blocked: !allowed,
-                    };
-                    if log.observed.requests.len() < 500 {
-                        log.observed.requests.push(request);
-                    }
-                }
-            }
+            "Target.attachedToTarget" => self.on_attached(wire, params),
+            "Fetch.requestPaused" => self.on_request_paused(wire, session, params),
             "Network.responseReceivedExtraInfo" => self.on_response_headers(params),
-            "Network.requestWillBeSent" => {
-                if let (Some(id), Some(url)) = (
-                    text_at(params, "/requestId"),
-                    text_at(params, "/request/url"),
-                ) {
-                    let mut log = self.lock();
-                    if log.urls.len() < 10_000 {
-                        log.urls.insert(id.to_owned(), clip(url));
-                    }
-                }
-            }
-            "Network.loadingFinished" => {
-                let bytes = params
-                    .get("encodedDataLength")
-                    .and_then(Value::as_f64)
-                    .unwrap_or(0.0);
-                // Whole bytes; a negative or absurd figure from the browser counts as none.
-                let bytes = if bytes.is_finite() && bytes > 0.0 {
-                    bytes as u64
-                } else {
-                    0
-                };
-                self.network.bytes.fetch_add(bytes, Ordering::Relaxed);
-            }
+            "Network.requestWillBeSent" => self.on_request_sent(params),
+            "Network.loadingFinished" => self.on_loading_finished(params),
             "Page.loadEventFired" => {
                 self.lock().loads += 1;
                 self.loaded.notify_all();
             }
             "Runtime.bindingCalled" if text_at(params, "/name") == Some(CSP_BINDING) => {
-                let payload = text_at(params, "/payload").unwrap_or("");
-                if let Ok(mut v) = serde_json::from_str::<CspViolation>(payload) {
-                    v.directive = clip(&v.directive);
-                    v.blocked = clip(&v.blocked);
-                    v.source = clip(&v.source);
-                    v.sample = clip(&v.sample);
-                    let mut log = self.lock();
-                    if !log.observed.csp.contains(&v) && log.observed.csp.len() < 100 {
-                        log.observed.csp.push(v);
-                    }
-                }
+                self.on_csp_report(params);
             }
             "Runtime.bindingCalled" if text_at(params, "/name") == Some(COOKIE_BINDING) => {
-                // `name=; attributes`: what the script stored, without the value.
-                let payload = text_at(params, "/payload").unwrap_or("");
-                let set = parse_set_cookie(payload, unix_now());
-                let name = set.as_ref().map_or_else(
-                    || {
-                        payload
-                            .split(['=', ';'])
-                            .next()
-                            .unwrap_or("")
-                            .trim()
-                            .to_owned()
-                    },
-                    |s| s.name.clone(),
-                );
-                let mut log = self.lock();
-                let write = CookieWrite {
-                    name: clip(&name),
-                    phase: log.phase,
-                    lifetime: set.map(|s| s.lifetime),
-                };
-                if !log.observed.cookie_writes.contains(&write)
-                    && log.observed.cookie_writes.len() < 200
-                {
-                    log.observed.cookie_writes.push(write);
-                }
+                self.on_cookie_write(params);
             }
-            _ => {
-                if let Some(entry) = console_error(method, params) {
-                    let mut log = self.lock();
-                    if log.observed.console.len() < 200 {
-                        log.observed.console.push(entry);
-                    }
-                }
+            // Anything else may be a console message or an uncaught exception.
+            _ => self.on_console(method, params),
+        }
+    }
+
+    /// A frame in another process, or a worker: watch its requests too, then let it run.
+    fn on_attached(&self, wire: &Wire, params: &Value) {
+        let Some(child) = text_at(params, "/sessionId") else {
+            return;
+        };
+        if let Some(handler) = self.handler.get().and_then(Weak::upgrade) {
+            wire.listen(child, handler);
+        }
+        self.lock().children.push(child.to_owned());
+        wire.send(Some(child), "Fetch.enable", fetch_patterns());
+        wire.send(Some(child), "Network.enable", network_params());
+        wire.send(Some(child), "Target.setAutoAttach", auto_attach());
+        wire.send(Some(child), "Runtime.runIfWaitingForDebugger", json!({}));
+    }
+
+    /// A request held before it leaves: let it go on only to loopback (unless everything is
+    /// allowed), and log it when it is for another origin than the page's.
+    fn on_request_paused(&self, wire: &Wire, session: &str, params: &Value) {
+        let id = params.get("requestId").cloned().unwrap_or(Value::Null);
+        let url = text_at(params, "/request/url").unwrap_or("");
+        let origin = origin_of(url);
+        let allowed = self.network.allow_all || origin.as_deref().is_none_or(is_loopback_origin);
+        if allowed {
+            wire.send(
+                Some(session),
+                "Fetch.continueRequest",
+                json!({ "requestId": id }),
+            );
+        } else {
+            wire.send(
+                Some(session),
+                "Fetch.failRequest",
+                json!({ "requestId": id, "errorReason": "BlockedByClient" }),
+            );
+        }
+        let mut log = self.lock();
+        log.last_request = Some(Instant::now());
+        if let Some(origin) = origin.filter(|o| *o != self.own_origin) {
+            if !allowed {
+                log.blocked_urls.push(clip(url));
+            }
+            let request = Request {
+                url: clip(url),
+                origin,
+                resource: clip(text_at(params, "/resourceType").unwrap_or("")),
+                phase: log.phase,
+                blocked: !allowed,
+            };
+            if log.observed.requests.len() < 500 {
+                log.observed.requests.push(request);
+            }
+        }
+    }
+
+    /// Remembers each request's URL, so its response headers can be tied to it later.
+    fn on_request_sent(&self, params: &Value) {
+        if let (Some(id), Some(url)) = (
+            text_at(params, "/requestId"),
+            text_at(params, "/request/url"),
+        ) {
+            let mut log = self.lock();
+            if log.urls.len() < 10_000 {
+                log.urls.insert(id.to_owned(), clip(url));
+            }
+        }
+    }
+
+    /// Counts the bytes a finished response took, against the audit's byte budget.
+    fn on_loading_finished(&self, params: &Value) {
+        let bytes = params
+            .get("encodedDataLength")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0);
+        // Whole bytes; a negative or absurd figure from the browser counts as none.
+        let bytes = if bytes.is_finite() && bytes > 0.0 {
+            bytes as u64
+        } else {
+            0
+        };
+        self.network.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// A CSP violation the page's listener reported through the binding.
+    fn on_csp_report(&self, params: &Value) {
+        let payload = text_at(params, "/payload").unwrap_or("");
+        if let Ok(mut v) = serde_json::from_str::<CspViolation>(payload) {
+            v.directive = clip(&v.directive);
+            v.blocked = clip(&v.blocked);
+            v.source = clip(&v.source);
+            v.sample = clip(&v.sample);
+            let mut log = self.lock();
+            if !log.observed.csp.contains(&v) && log.observed.csp.len() < 100 {
+                log.observed.csp.push(v);
+            }
+        }
+    }
+
+    /// A script's `document.cookie` write, reported through the binding as
+    /// `name=; attributes`: what the script stored, without the value.
+    fn on_cookie_write(&self, params: &Value) {
+        let payload = text_at(params, "/payload").unwrap_or("");
+        let set = parse_set_cookie(payload, unix_now());
+        let name = set.as_ref().map_or_else(
+            || {
+                payload
+                    .split(['=', ';'])
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_owned()
+            },
+            |s| s.name.clone(),
+        );
+        let mut log = self.lock();
+        let write = CookieWrite {
+            name: clip(&name),
+            phase: log.phase,
+            lifetime: set.map(|s| s.lifetime),
+        };
+        if !log.observed.cookie_writes.contains(&write) && log.observed.cookie_writes.len() < 200 {
+            log.observed.cookie_writes.push(write);
+        }
+    }
+
+    /// Logs the event if it is a console error or an uncaught exception.
+    fn on_console(&self, method: &str, params: &Value) {
+        if let Some(entry) = console_error(method, params) {
+            let mut log = self.lock();
+            if log.observed.console.len() < 200 {
+                log.observed.console.push(entry);
             }
         }
     }

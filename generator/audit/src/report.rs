@@ -29,6 +29,17 @@ impl Report {
     pub fn table(&self) -> String {
         let mut out = String::new();
         let states: usize = self.pages.iter().map(|p| p.states.len()).sum();
+        self.heading(&mut out, states);
+        self.states_table(&mut out);
+        out.push('\n');
+        self.seen_table(&mut out);
+        self.remarks(&mut out);
+        self.verdict(&mut out, states);
+        out
+    }
+
+    /// The first line: what was audited, with what, and how long it took.
+    fn heading(&self, out: &mut String, states: usize) {
         let _ = writeln!(
             out,
             "samtykke audit of {}{}: {} pages, {states} states, {}, axe-core {}, {:.1} s\n",
@@ -42,6 +53,10 @@ impl Report {
             self.axe_core,
             self.duration_ms as f64 / 1000.0
         );
+    }
+
+    /// One row per page and state: what it held at its end and how many violations it added.
+    fn states_table(&self, out: &mut String) {
         let mut rows = vec![[
             "page".to_owned(),
             "state".to_owned(),
@@ -52,48 +67,15 @@ impl Report {
         ]];
         for page in &self.pages {
             for state in &page.states {
-                let last = state.snapshots.last();
-                let cookies = last.map_or_else(
-                    || "-".to_owned(),
-                    |s| names(s.cookies.iter().map(|c| c.name.as_str())),
-                );
-                let keys = last.map_or_else(
-                    || "-".to_owned(),
-                    |s| {
-                        names(
-                            s.local_storage
-                                .iter()
-                                .chain(&s.session_storage)
-                                .map(String::as_str),
-                        )
-                    },
-                );
-                let mut hosts: Vec<String> = state
-                    .requests
-                    .iter()
-                    .map(|r| crate::observe::host_of(&r.origin))
-                    .collect();
-                hosts.sort();
-                hosts.dedup();
-                rows.push([
-                    page.path.clone(),
-                    state.state.label().to_owned(),
-                    cookies,
-                    keys,
-                    names(hosts.iter().map(String::as_str)),
-                    if state.not_checked.is_some() {
-                        format!("{} (not checked)", state.violations)
-                    } else if state.error.is_some() {
-                        format!("{} (incomplete)", state.violations)
-                    } else {
-                        state.violations.to_string()
-                    },
-                ]);
+                rows.push(state_row(&page.path, state));
             }
         }
-        table(&mut out, &rows);
-        out.push('\n');
-        self.seen_table(&mut out);
+        table(out, &rows);
+    }
+
+    /// The notes, the inventory's entries never seen and its warnings, then why the audit is
+    /// incomplete, if it is.
+    fn remarks(&self, out: &mut String) {
         for note in &self.notes {
             let _ = writeln!(out, "NOTE: {note}");
         }
@@ -109,20 +91,25 @@ impl Report {
         for why in &self.incomplete {
             let _ = writeln!(out, "INCOMPLETE: {why}");
         }
+    }
+
+    /// PASS, INCOMPLETE, or the violations and FAIL. An audit that stopped early never says
+    /// PASS: no violations in part of a site says nothing about the rest.
+    fn verdict(&self, out: &mut String, states: usize) {
         if self.violations.is_empty() && self.incomplete.is_empty() {
             let _ = writeln!(
                 out,
                 "PASS: no violations in {} pages, {states} states",
                 self.pages.len()
             );
-            return out;
+            return;
         }
         if self.violations.is_empty() {
             let _ = writeln!(
                 out,
                 "INCOMPLETE: no violations in the part that was audited"
             );
-            return out;
+            return;
         }
         let mut rows = vec![[
             "rule".to_owned(),
@@ -140,7 +127,7 @@ impl Report {
                 cut(&v.detail, 110),
             ]);
         }
-        table(&mut out, &rows);
+        table(out, &rows);
         let rules: Vec<&str> = self.rules_violated().into_iter().map(Rule::id).collect();
         let _ = writeln!(
             out,
@@ -149,7 +136,6 @@ impl Report {
             if self.violations.len() == 1 { "" } else { "s" },
             rules.join(", ")
         );
-        out
     }
 
     /// Every cookie, storage key and third-party host seen, once each: where it first
@@ -364,6 +350,49 @@ fn cut(text: &str, max: usize) -> String {
         s.push('…');
         s
     }
+}
+
+/// The states table's row for one state of the page at `path`: the cookies and storage keys
+/// of its last snapshot, the third-party hosts it requested, and its violations, marked when
+/// the state was not checked or not completed.
+fn state_row(path: &str, state: &StateReport) -> [String; 6] {
+    let last = state.snapshots.last();
+    let cookies = last.map_or_else(
+        || "-".to_owned(),
+        |s| names(s.cookies.iter().map(|c| c.name.as_str())),
+    );
+    let keys = last.map_or_else(
+        || "-".to_owned(),
+        |s| {
+            names(
+                s.local_storage
+                    .iter()
+                    .chain(&s.session_storage)
+                    .map(String::as_str),
+            )
+        },
+    );
+    let mut hosts: Vec<String> = state
+        .requests
+        .iter()
+        .map(|r| crate::observe::host_of(&r.origin))
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    [
+        path.to_owned(),
+        state.state.label().to_owned(),
+        cookies,
+        keys,
+        names(hosts.iter().map(String::as_str)),
+        if state.not_checked.is_some() {
+            format!("{} (not checked)", state.violations)
+        } else if state.error.is_some() {
+            format!("{} (incomplete)", state.violations)
+        } else {
+            state.violations.to_string()
+        },
+    ]
 }
 
 /// Left-aligned columns, padded by character count.

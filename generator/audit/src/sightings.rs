@@ -3,7 +3,7 @@
 //! (HttpOnly ones included), a script's `document.cookie`, or a request. Pure.
 
 use crate::checks::storage_category;
-use crate::model::{Lifetime, Phase, Sighting, SightingKind, StateRun};
+use crate::model::{Lifetime, Phase, Sighting, SightingKind, Snapshot, StateRun};
 use crate::observe::host_of;
 use samtykke_contract::config::WidgetConfig;
 use std::collections::BTreeMap;
@@ -36,120 +36,179 @@ pub fn collect(
     config: &WidgetConfig,
     declared_hosts: &BTreeMap<String, String>,
 ) -> Vec<Sighting> {
-    let mut found: BTreeMap<(SightingKind, String, String), Sighting> = BTreeMap::new();
-    let mut add = |s: Sighting| {
+    let mut found = Found::default();
+    for run in runs {
+        let source = Source {
+            run,
+            site_origin,
+            config,
+            declared_hosts,
+        };
+        // The order matters: of equally early accounts, the first one added stays.
+        for snapshot in &run.snapshots {
+            source.snapshot_cookies(snapshot, &mut found);
+            source.snapshot_storage(snapshot, &mut found);
+        }
+        // Cookies set and gone again before any snapshot still count.
+        source.header_cookies(&mut found);
+        source.script_cookies(&mut found);
+        source.requests(&mut found);
+    }
+    with_snapshot_lifetimes(found.0, runs)
+}
+
+/// The sightings so far, by (kind, name, page).
+#[derive(Default)]
+struct Found(BTreeMap<(SightingKind, String, String), Sighting>);
+
+impl Found {
+    /// Keeps `s` unless an account at least as early and as specific is already known.
+    fn add(&mut self, s: Sighting) {
         let key = (s.kind, s.name.clone(), s.page.clone());
-        match found.get(&key) {
+        match self.0.get(&key) {
             Some(old)
                 if (phase_rank(old.phase), how_rank(&old.how))
                     <= (phase_rank(s.phase), how_rank(&s.how)) => {}
             _ => {
-                found.insert(key, s);
+                self.0.insert(key, s);
             }
         }
-    };
-    for run in runs {
-        let page = run.path.as_str();
-        let how_cookie = |name: &str| -> String {
-            if let Some(h) = run.observed.header_cookies.iter().find(|h| h.name == name) {
-                format!("Set-Cookie header on {}", h.url)
-            } else if run.observed.cookie_writes.iter().any(|w| w.name == name) {
-                "document.cookie (a script)".to_owned()
-            } else {
-                "in the cookie jar".to_owned()
-            }
-        };
-        // What the header or script said, before the browser's cap (400 days in Chromium).
-        let stated = |name: &str| -> Option<Lifetime> {
-            run.observed
-                .header_cookies
-                .iter()
-                .find(|h| h.name == name)
-                .map(|h| h.lifetime)
-                .or_else(|| {
-                    run.observed
-                        .cookie_writes
-                        .iter()
-                        .find(|w| w.name == name)
-                        .and_then(|w| w.lifetime)
-                })
-        };
-        for snapshot in &run.snapshots {
-            for c in &snapshot.cookies {
-                add(Sighting {
-                    kind: SightingKind::Cookie,
-                    name: c.name.clone(),
-                    page: page.to_owned(),
+    }
+}
+
+/// One run, and what is declared, to turn what it observed into sightings.
+struct Source<'a> {
+    run: &'a StateRun,
+    site_origin: &'a str,
+    config: &'a WidgetConfig,
+    declared_hosts: &'a BTreeMap<String, String>,
+}
+
+impl Source<'_> {
+    fn page(&self) -> String {
+        self.run.path.clone()
+    }
+
+    /// How a cookie of the jar got there: the most specific account the run has.
+    fn how_cookie(&self, name: &str) -> String {
+        let observed = &self.run.observed;
+        if let Some(h) = observed.header_cookies.iter().find(|h| h.name == name) {
+            format!("Set-Cookie header on {}", h.url)
+        } else if observed.cookie_writes.iter().any(|w| w.name == name) {
+            "document.cookie (a script)".to_owned()
+        } else {
+            "in the cookie jar".to_owned()
+        }
+    }
+
+    /// What the header or script said, before the browser's cap (400 days in Chromium).
+    fn stated(&self, name: &str) -> Option<Lifetime> {
+        let observed = &self.run.observed;
+        observed
+            .header_cookies
+            .iter()
+            .find(|h| h.name == name)
+            .map(|h| h.lifetime)
+            .or_else(|| {
+                observed
+                    .cookie_writes
+                    .iter()
+                    .find(|w| w.name == name)
+                    .and_then(|w| w.lifetime)
+            })
+    }
+
+    /// The cookies in the jar at `snapshot`.
+    fn snapshot_cookies(&self, snapshot: &Snapshot, found: &mut Found) {
+        for c in &snapshot.cookies {
+            found.add(Sighting {
+                kind: SightingKind::Cookie,
+                name: c.name.clone(),
+                page: self.page(),
+                phase: snapshot.phase,
+                how: self.how_cookie(&c.name),
+                domain: c.domain.clone(),
+                http_only: c.http_only,
+                lifetime: Some(
+                    self.stated(&c.name)
+                        .unwrap_or(c.lifetime.map_or(Lifetime::Session, Lifetime::Seconds)),
+                ),
+                declared: self.config.category_of(&c.name).is_some(),
+            });
+        }
+    }
+
+    /// The localStorage and sessionStorage keys at `snapshot`.
+    fn snapshot_storage(&self, snapshot: &Snapshot, found: &mut Found) {
+        for (kind, area, keys) in [
+            (
+                SightingKind::LocalStorage,
+                "localStorage",
+                &snapshot.local_storage,
+            ),
+            (
+                SightingKind::SessionStorage,
+                "sessionStorage",
+                &snapshot.session_storage,
+            ),
+        ] {
+            for key in keys {
+                found.add(Sighting {
+                    kind,
+                    name: key.clone(),
+                    page: self.page(),
                     phase: snapshot.phase,
-                    how: how_cookie(&c.name),
-                    domain: c.domain.clone(),
-                    http_only: c.http_only,
-                    lifetime: Some(
-                        stated(&c.name)
-                            .unwrap_or(c.lifetime.map_or(Lifetime::Session, Lifetime::Seconds)),
-                    ),
-                    declared: config.category_of(&c.name).is_some(),
+                    how: format!("{area}.setItem (a script)"),
+                    domain: self.site_origin.to_owned(),
+                    http_only: false,
+                    lifetime: None,
+                    declared: storage_category(self.config, area, key).is_some(),
                 });
             }
-            for (kind, area, keys) in [
-                (
-                    SightingKind::LocalStorage,
-                    "localStorage",
-                    &snapshot.local_storage,
-                ),
-                (
-                    SightingKind::SessionStorage,
-                    "sessionStorage",
-                    &snapshot.session_storage,
-                ),
-            ] {
-                for key in keys {
-                    add(Sighting {
-                        kind,
-                        name: key.clone(),
-                        page: page.to_owned(),
-                        phase: snapshot.phase,
-                        how: format!("{area}.setItem (a script)"),
-                        domain: site_origin.to_owned(),
-                        http_only: false,
-                        lifetime: None,
-                        declared: storage_category(config, area, key).is_some(),
-                    });
-                }
-            }
         }
-        // Cookies set and gone again before any snapshot still count.
-        for h in &run.observed.header_cookies {
-            add(Sighting {
+    }
+
+    /// Cookies set by `Set-Cookie` headers, HttpOnly ones included.
+    fn header_cookies(&self, found: &mut Found) {
+        for h in &self.run.observed.header_cookies {
+            found.add(Sighting {
                 kind: SightingKind::Cookie,
                 name: h.name.clone(),
-                page: page.to_owned(),
+                page: self.page(),
                 phase: h.phase,
                 how: format!("Set-Cookie header on {}", h.url),
                 domain: host_of(&h.url),
                 http_only: h.http_only,
                 lifetime: Some(h.lifetime),
-                declared: config.category_of(&h.name).is_some(),
+                declared: self.config.category_of(&h.name).is_some(),
             });
         }
-        for w in &run.observed.cookie_writes {
-            add(Sighting {
+    }
+
+    /// Cookies a script wrote through `document.cookie`.
+    fn script_cookies(&self, found: &mut Found) {
+        for w in &self.run.observed.cookie_writes {
+            found.add(Sighting {
                 kind: SightingKind::Cookie,
                 name: w.name.clone(),
-                page: page.to_owned(),
+                page: self.page(),
                 phase: w.phase,
                 how: "document.cookie (a script)".to_owned(),
-                domain: host_of(site_origin),
+                domain: host_of(self.site_origin),
                 http_only: false,
                 lifetime: w.lifetime,
-                declared: config.category_of(&w.name).is_some(),
+                declared: self.config.category_of(&w.name).is_some(),
             });
         }
-        for r in &run.observed.requests {
-            add(Sighting {
+    }
+
+    /// Third-party hosts the page requested, refused or not.
+    fn requests(&self, found: &mut Found) {
+        for r in &self.run.observed.requests {
+            found.add(Sighting {
                 kind: SightingKind::Host,
                 name: host_of(&r.origin),
-                page: page.to_owned(),
+                page: self.page(),
                 phase: r.phase,
                 how: format!(
                     "request to {}{}",
@@ -163,11 +222,18 @@ pub fn collect(
                 domain: r.origin.clone(),
                 http_only: false,
                 lifetime: None,
-                declared: declared_hosts.contains_key(&r.origin),
+                declared: self.declared_hosts.contains_key(&r.origin),
             });
         }
     }
-    // A cookie first known from a header or a script keeps the lifetime a snapshot saw.
+}
+
+/// The sightings in order, a cookie first known from a header or a script without a stated
+/// lifetime given the lifetime a snapshot saw for it on the same page.
+fn with_snapshot_lifetimes(
+    found: BTreeMap<(SightingKind, String, String), Sighting>,
+    runs: &[&StateRun],
+) -> Vec<Sighting> {
     let lifetimes: BTreeMap<(String, String), Lifetime> = runs
         .iter()
         .flat_map(|r| {

@@ -1,7 +1,7 @@
 //! A plain tab for tests: one page in a fresh browser context, navigated, evaluated in and
 //! clicked, without the audit's recording and refusal of requests (`cdp::Page` adds those).
 
-use crate::cdp::{CdpError, Result};
+use crate::cdp::{centre_script, mouse_click, press_key, CdpError, Result};
 use crate::observe::text_at;
 use crate::wire::Wire;
 use serde_json::{json, Value};
@@ -148,12 +148,7 @@ impl Tab {
     /// Waits (up to [`Tab::timeout`]) for a visible element matching `selector`, scrolls it into
     /// view and clicks its centre with the mouse.
     pub fn click(&self, selector: &str) -> Result<()> {
-        let selector_js = serde_json::to_string(selector).map_err(|e| CdpError(e.to_string()))?;
-        let centre_js = format!(
-            "(() => {{ const e = document.querySelector({selector_js}); if (!e) return null; \
-             e.scrollIntoView({{ block: 'center', inline: 'center', behavior: 'instant' }}); const r = e.getBoundingClientRect(); \
-             return r.width > 0 && r.height > 0 ? [r.left + r.width / 2, r.top + r.height / 2] : null; }})()"
-        );
+        let centre_js = centre_script(selector)?;
         let deadline = Instant::now() + self.timeout;
         let (x, y) = loop {
             let centre = self.evaluate(&centre_js, false).unwrap_or(Value::Null);
@@ -171,30 +166,12 @@ impl Tab {
             }
             std::thread::sleep(Duration::from_millis(50));
         };
-        for kind in ["mouseMoved", "mousePressed", "mouseReleased"] {
-            self.call(
-                "Input.dispatchMouseEvent",
-                json!({ "type": kind, "x": x, "y": y, "button": "left", "buttons": u8::from(kind == "mousePressed"), "clickCount": 1 }),
-            )?;
-        }
-        Ok(())
+        mouse_click(&self.wire, &self.session, x, y)
     }
 
     /// Presses and releases `Tab`, `Escape` or `Enter`.
     pub fn press_key(&self, key: &str) -> Result<()> {
-        let code = match key {
-            "Tab" => 9,
-            "Enter" => 13,
-            "Escape" => 27,
-            _ => return Err(CdpError(format!("no key code for {key}"))),
-        };
-        for kind in ["rawKeyDown", "keyUp"] {
-            self.call(
-                "Input.dispatchKeyEvent",
-                json!({ "type": kind, "key": key, "code": key, "windowsVirtualKeyCode": code, "nativeVirtualKeyCode": code }),
-            )?;
-        }
-        Ok(())
+        press_key(&self.wire, &self.session, key)
     }
 
     /// Sets the viewport to `width` × `height` CSS pixels.
