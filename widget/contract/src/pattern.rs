@@ -110,10 +110,21 @@ mod tests {
     #[test]
     fn check_rejects_unusable_patterns() {
         assert!(check("__utm*").is_ok());
-        assert!(check("").is_err());
-        assert!(check("**").is_err());
-        assert!(check("a b").is_err());
-        assert!(check("a;b").is_err());
+        // Each refusal says why: the editor sees this message.
+        assert_eq!(check(""), Err("a cookie name cannot be empty"));
+        for stars in ["*", "**"] {
+            assert_eq!(
+                check(stars),
+                Err("a pattern of only `*` would match every cookie")
+            );
+        }
+        for bad in ["a b", "a;b", "a*;"] {
+            assert_eq!(
+                check(bad),
+                Err("a cookie name holds only visible ASCII, without separators such as `;` `=` `,` or spaces"),
+                "{bad}"
+            );
+        }
     }
 
     /// Backtracking glob, obviously right and exponential: the reference for small inputs.
