@@ -327,8 +327,7 @@ fn first_error(
 /// Symlinks are removed, never followed.
 fn remove_tree(dir: &Path) -> io::Result<()> {
     let mut levels = vec![vec![dir.to_path_buf()]];
-    loop {
-        let Some(level) = levels.last() else { break };
+    while let Some(level) = levels.last() {
         // Each folder's files go now; its subfolders make the next level.
         let found: Vec<io::Result<Vec<PathBuf>>> = level
             .par_iter()
