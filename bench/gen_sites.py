@@ -25,6 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "generator" / "tests" / "fixtures" / "minimal" / "content"
 THEME = REPO / "themes" / "hesbynett"
+# The built-in theme's stylesheet, which Hugo's layouts get as well (themes/hesbynett only adds images).
+STYLE = REPO / "generator" / "site" / "themes" / "standard" / "static" / "style.css"
 
 # Norwegian-looking filler: the slugifier and the escaper see æ, ø, å as on the real site.
 WORDS = (
@@ -104,7 +106,7 @@ def write_hugo(root: Path, pages: list[tuple[int, str, str, str]]) -> None:
     shutil.copytree(layouts / "layouts", root / "layouts")
     shutil.copy(layouts / "hugo.toml", root / "hugo.toml")
     (root / "assets").mkdir()
-    shutil.copy(THEME / "static" / "style.css", root / "assets" / "style.css")
+    shutil.copy(STYLE, root / "assets" / "style.css")
     for i, title, description, md in pages:
         name = "_index.md" if i == 0 else f"{slug_of(i)}.md"
         (content / name).write_text(hugo_front(i, title, description) + md, encoding="utf-8")

@@ -183,9 +183,11 @@ fn an_old_tree_that_cannot_be_deleted_is_a_warning() {
             "-o",
             "/dev/null",
             "-e",
-            "trace=unlinkat",
+            // Every way to remove a file or folder: the old tree is removed on all cores with
+            // unlink/rmdir, other paths use unlinkat.
+            "trace=unlink,unlinkat,rmdir",
             "-e",
-            "inject=unlinkat:error=EACCES",
+            "inject=unlink,unlinkat,rmdir:error=EACCES",
         ])
         .arg(env!("CARGO_BIN_EXE_samtykke"))
         .arg("--root")

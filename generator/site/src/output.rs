@@ -24,7 +24,8 @@
 //! step and `SAMTYKKE_NO_EXCHANGE=1` forces the fallback: tests/output_swap.rs kills real builds
 //! with them. Neither does anything unless set.
 
-use std::collections::BTreeMap;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -97,7 +98,10 @@ pub fn write_atomically(
     let staging = parent.join(format!(".{name}.new-{stamp}"));
     let retired = parent.join(format!(".{name}.old-{stamp}"));
 
-    if let Err(e) = write_tree(&staging, files) {
+    let started = std::time::Instant::now();
+    let staged = write_tree(&staging, files);
+    crate::build::phase("write", started);
+    if let Err(e) = staged {
         let _ = std::fs::remove_dir_all(&staging);
         return Err(e);
     }
@@ -112,8 +116,9 @@ pub fn write_atomically(
     };
     failpoint("after-exchange");
 
+    let started = std::time::Instant::now();
     if let Some(old) = old_tree {
-        if let Err(e) = std::fs::remove_dir_all(&old) {
+        if let Err(e) = remove_tree(&old) {
             written.warnings.push(format!(
                 "the new site is in {}, but the old one could not be removed from {}: {e}; the next build retries",
                 out.display(),
@@ -121,6 +126,7 @@ pub fn write_atomically(
             ));
         }
     }
+    crate::build::phase("delete", started);
     Ok(written)
 }
 
@@ -147,7 +153,7 @@ fn remove_stale(parent: &Path, name: &str, warnings: &mut Vec<String>) {
         }
         let path = entry.path();
         let removed = match entry.file_type() {
-            Ok(t) if t.is_dir() => std::fs::remove_dir_all(&path),
+            Ok(t) if t.is_dir() => remove_tree(&path),
             _ => std::fs::remove_file(&path),
         };
         if let Err(e) = removed {
@@ -266,9 +272,14 @@ pub fn read_tree(dir: &Path) -> io::Result<BTreeMap<String, Vec<u8>>> {
         .map_err(refused)
 }
 
+/// Writes `files` below `root`: the folders first, level by level, then the files, both on
+/// every core. Pages each sit in a folder of their own, so the file system's per-folder locks
+/// rarely meet. The first failing path, in the map's order, is the one reported.
 fn write_tree(root: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<(), OutputError> {
     std::fs::create_dir_all(root).map_err(io_at(root))?;
-    for (relative, bytes) in files {
+    // Folders by depth, so that each level's parents exist before it is made.
+    let mut levels: Vec<BTreeSet<&str>> = Vec::new();
+    for relative in files.keys() {
         if relative
             .split('/')
             .any(|part| part == ".." || part.is_empty())
@@ -278,11 +289,75 @@ fn write_tree(root: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<(), Outp
                 "the path leaves the output directory",
             ));
         }
-        let path = root.join(relative);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(io_at(dir))?;
+        for (depth, (slash, _)) in relative.match_indices('/').enumerate() {
+            if levels.len() <= depth {
+                levels.push(BTreeSet::new());
+            }
+            levels[depth].insert(&relative[..slash]);
         }
-        std::fs::write(&path, bytes).map_err(io_at(&path))?;
+    }
+    for level in levels {
+        let level: Vec<&str> = level.into_iter().collect();
+        first_error(level.par_iter().map(|dir| {
+            let path = root.join(dir);
+            match std::fs::create_dir(&path) {
+                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => Err(OutputError::Io(path, e)),
+                _ => Ok(()),
+            }
+        }))?;
+    }
+    let files: Vec<(&String, &Vec<u8>)> = files.iter().collect();
+    first_error(files.par_iter().map(|(relative, bytes)| {
+        let path = root.join(relative);
+        std::fs::write(&path, bytes).map_err(|e| OutputError::Io(path, e))
+    }))
+}
+
+/// Runs every step, then reports the first failure in the steps' order (not whichever thread
+/// failed first), so the same broken tree gives the same message each time.
+fn first_error(
+    steps: impl IndexedParallelIterator<Item = Result<(), OutputError>>,
+) -> Result<(), OutputError> {
+    let results: Vec<Result<(), OutputError>> = steps.collect();
+    results.into_iter().collect()
+}
+
+/// Removes the tree at `dir` on every core, level by level: on a rebuild the old tree has as
+/// many files as the new one, and removing them one by one took longer than writing them.
+/// Symlinks are removed, never followed.
+fn remove_tree(dir: &Path) -> io::Result<()> {
+    let mut levels = vec![vec![dir.to_path_buf()]];
+    while let Some(level) = levels.last() {
+        // Each folder's files go now; its subfolders make the next level.
+        let found: Vec<io::Result<Vec<PathBuf>>> = level
+            .par_iter()
+            .map(|folder| {
+                let mut subfolders = Vec::new();
+                for entry in std::fs::read_dir(folder)? {
+                    let entry = entry?;
+                    if entry.file_type()?.is_dir() {
+                        subfolders.push(entry.path());
+                    } else {
+                        std::fs::remove_file(entry.path())?;
+                    }
+                }
+                Ok(subfolders)
+            })
+            .collect();
+        let next: Vec<PathBuf> = found
+            .into_iter()
+            .collect::<io::Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        if next.is_empty() {
+            break;
+        }
+        levels.push(next);
+    }
+    // Deepest first, so each folder is empty when it goes.
+    for level in levels.iter().rev() {
+        level.par_iter().try_for_each(std::fs::remove_dir)?;
     }
     Ok(())
 }
@@ -339,6 +414,38 @@ mod tests {
             files(&[("a/index.html", "2")])
         );
         assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_old_tree_goes_whole_and_its_symlinks_are_not_followed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("dist");
+        let deep: Vec<(String, String)> = (0..40)
+            .map(|i| (format!("p{i}/a/b/index.html"), format!("old {i}")))
+            .chain([("index.html".to_owned(), "old".to_owned())])
+            .collect();
+        let deep: Vec<(&str, &str)> = deep.iter().map(|(p, b)| (p.as_str(), b.as_str())).collect();
+        write_atomically(&out, &files(&deep)).expect("first");
+        // Something outside the output, linked from inside the old tree: the link goes with the
+        // tree, what it points at stays.
+        let outside = dir.path().join("outside");
+        std::fs::create_dir(&outside).expect("mkdir");
+        std::fs::write(outside.join("keep.txt"), "mine").expect("write");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&outside, out.join("p0/a/link")).expect("symlink");
+        let second = write_atomically(&out, &files(&[("index.html", "new")])).expect("second");
+        assert!(second.warnings.is_empty(), "{:?}", second.warnings);
+        assert_eq!(
+            read_tree(&out).expect("read"),
+            files(&[("index.html", "new")])
+        );
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+        assert_eq!(
+            std::fs::read_to_string(outside.join("keep.txt"))
+                .ok()
+                .as_deref(),
+            Some("mine")
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::site_fs::FsError;
 use crate::theme;
 use crate::widget_config;
 use context::{LanguageContext, PageView, TranslationView};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use tera::Tera;
@@ -415,33 +416,29 @@ fn render_pages(
         .collect();
     let nav_for = |lang: &str| navs.get(lang).map(Vec::as_slice).unwrap_or_default();
 
-    for page in &site.pages {
-        let Some(language) = languages.get(page.lang.as_str()) else {
-            continue;
-        };
-        let template = page
-            .file
-            .front
-            .template
-            .as_ref()
-            .map_or("page.html", |t| t.get_ref().as_str());
-        if !templates.contains(template) {
-            return Err(missing_template(site, page, template, &templates));
-        }
-        let view = page_view(site, page, language, tera, &base.url, shared)?;
-        let cx = PageContext {
-            language,
-            page: &view,
-            nav: context::nav_at(nav_for(&page.lang), &page.url),
-            head: &shared.head,
-            gated_scripts: &shared.gated_scripts,
-        };
-        let what = page.file.source.path.display().to_string();
-        let html = render_template(tera, template, &cx, &what)?;
-        let html = prefix::under(&html, &base.prefix);
-        rendered
-            .files
-            .insert(output_path(&page.url), html.into_bytes());
+    // Pages are independent of each other once the shared parts above exist, so they render
+    // on every core. `collect` keeps the model's order, and the files go into the map in that
+    // order, so the output (and which error is reported first) does not depend on scheduling.
+    let pages: Vec<Result<(String, Vec<u8>), RenderError>> = site
+        .pages
+        .par_iter()
+        .filter_map(|page| {
+            let language = languages.get(page.lang.as_str())?;
+            Some(render_page(
+                site,
+                page,
+                language,
+                nav_for(&page.lang),
+                tera,
+                &templates,
+                base,
+                shared,
+            ))
+        })
+        .collect();
+    for page in pages {
+        let (path, html) = page?;
+        rendered.files.insert(path, html);
         rendered.pages += 1;
     }
 
@@ -461,6 +458,41 @@ fn render_pages(
         );
     }
     Ok(())
+}
+
+/// One page through its template: its output path and HTML.
+#[allow(clippy::too_many_arguments)]
+fn render_page(
+    site: &Site,
+    page: &Page,
+    language: &LanguageContext,
+    nav: &[context::NavItem],
+    tera: &Tera,
+    templates: &HashSet<&str>,
+    base: &Base,
+    shared: &Shared,
+) -> Result<(String, Vec<u8>), RenderError> {
+    let template = page
+        .file
+        .front
+        .template
+        .as_ref()
+        .map_or("page.html", |t| t.get_ref().as_str());
+    if !templates.contains(template) {
+        return Err(missing_template(site, page, template, templates));
+    }
+    let view = page_view(site, page, language, tera, &base.url, shared)?;
+    let cx = PageContext {
+        language,
+        page: &view,
+        nav: context::nav_at(nav, &page.url),
+        head: &shared.head,
+        gated_scripts: &shared.gated_scripts,
+    };
+    let what = page.file.source.path.display().to_string();
+    let html = render_template(tera, template, &cx, &what)?;
+    let html = prefix::under(&html, &base.prefix);
+    Ok((output_path(&page.url), html.into_bytes()))
 }
 
 /// The 404 page's own values: its title and text are labels.
