@@ -60,22 +60,14 @@ fn earlier_file(out: &Path, path: &str) -> Option<Vec<u8>> {
     std::fs::read(&path).ok()
 }
 
-/// With `SAMTYKKE_PHASES` set, prints how long a step of the build took to stderr: the wall-time
-/// profile that bench/profile_generator.sh reads (load, render, precompress, write, delete).
-pub(crate) fn phase(name: &str, since: Instant) {
-    if std::env::var_os("SAMTYKKE_PHASES").is_some() {
-        eprintln!("phase {name} {:.3}", since.elapsed().as_secs_f64());
-    }
-}
-
 /// The site at `root`, loaded, validated and rendered into memory, with the model it came from.
 pub fn render_site(root: &Path, options: &Options) -> Result<(Site, Rendered), Error> {
     let started = Instant::now();
     let site = model::load(root)?;
-    phase("load", started);
+    crate::phases::phase("load", started);
     let started = Instant::now();
     let rendered = render::render(&site, options)?;
-    phase("render", started);
+    crate::phases::phase("render", started);
     Ok((site, rendered))
 }
 
@@ -86,7 +78,7 @@ pub fn build(root: &Path, out: &Path, options: &Options) -> Result<Summary, Erro
     if options.precompress.unwrap_or(site.config.build.precompress) {
         let started = Instant::now();
         crate::compress::precompress(&mut rendered.files, &|path| earlier_file(out, path));
-        phase("precompress", started);
+        crate::phases::phase("precompress", started);
     }
     let written = output::write_atomically(out, &rendered.files)?;
     Ok(Summary {

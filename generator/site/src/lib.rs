@@ -18,6 +18,7 @@ pub mod init;
 pub mod markdown;
 pub mod model;
 pub mod output;
+mod phases;
 pub mod render;
 pub mod site_fs;
 pub mod theme;

@@ -100,7 +100,7 @@ pub fn write_atomically(
 
     let started = std::time::Instant::now();
     let staged = write_tree(&staging, files);
-    crate::build::phase("write", started);
+    crate::phases::phase("write", started);
     if let Err(e) = staged {
         let _ = std::fs::remove_dir_all(&staging);
         return Err(e);
@@ -126,7 +126,7 @@ pub fn write_atomically(
             ));
         }
     }
-    crate::build::phase("delete", started);
+    crate::phases::phase("delete", started);
     Ok(written)
 }
 
