@@ -387,7 +387,18 @@ fn withdraw(tab: &Tab, category: &str) {
         &format!("document.querySelector('{toggle}').checked"),
         "the granted toggle",
     );
-    tab.click(&toggle).expect("untick");
+    // The dialog may still be moving into place when the toggle is first found, so a click
+    // can land beside it: click until the box is unticked (a condition, not a pause).
+    let unticked = format!("!document.querySelector('{toggle}').checked");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !is_true(tab, &unticked) {
+        assert!(
+            Instant::now() < deadline,
+            "the toggle of {category} never unticked"
+        );
+        tab.click(&toggle).expect("untick");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     tab.click(r#"#sk-preferences [data-sk="save"]"#)
         .expect("save");
     wait_for(
