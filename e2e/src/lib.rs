@@ -375,3 +375,25 @@ impl Visitor<'_> {
             .unwrap_or(serde_json::Value::Null)
     }
 }
+
+/// The `samtykke` binary: `SAMTYKKE_BIN`, which tools/test.sh sets after building it, or this
+/// workspace's debug build. (Building it from a test would wait forever on the build directory's
+/// lock, which the running `cargo test` holds.)
+pub fn samtykke_binary() -> std::path::PathBuf {
+    let binary = std::env::var_os("SAMTYKKE_BIN").map_or_else(
+        || {
+            let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+                || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+                std::path::PathBuf::from,
+            );
+            target.join("debug/samtykke")
+        },
+        std::path::PathBuf::from,
+    );
+    assert!(
+        binary.is_file(),
+        "no samtykke binary at {}: run `cargo build -p samtykke` first, or set SAMTYKKE_BIN",
+        binary.display()
+    );
+    binary
+}

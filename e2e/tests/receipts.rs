@@ -29,26 +29,6 @@ window.__posts = [];
 })();
 "#;
 
-/// The `samtykke` binary: `SAMTYKKE_BIN`, or this workspace's debug build (see standalone.rs).
-fn samtykke_binary() -> PathBuf {
-    let binary = std::env::var_os("SAMTYKKE_BIN").map_or_else(
-        || {
-            let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-                || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
-                PathBuf::from,
-            );
-            target.join("debug/samtykke")
-        },
-        PathBuf::from,
-    );
-    assert!(
-        binary.is_file(),
-        "no samtykke binary at {}: run `cargo build -p samtykke` first, or set SAMTYKKE_BIN",
-        binary.display()
-    );
-    binary
-}
-
 /// A loopback port nothing listens on right now.
 fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -66,7 +46,7 @@ impl Service {
     fn start(port: u16, origin: &str, revisions: &Path, database: &Path) -> Service {
         let log = database.with_extension("log");
         let out = std::fs::File::create(&log).expect("log file");
-        let child = Command::new(samtykke_binary())
+        let child = Command::new(samtykke_e2e::samtykke_binary())
             .args(["receipts", "serve", "--listen"])
             .arg(format!("127.0.0.1:{port}"))
             .arg("--origin")
@@ -123,7 +103,7 @@ fn health(port: u16) -> Option<u16> {
 
 /// `samtykke receipts show ID`: the history of one consent id, as printed.
 fn show(database: &Path, id: &str) -> String {
-    let out = Command::new(samtykke_binary())
+    let out = Command::new(samtykke_e2e::samtykke_binary())
         .args(["receipts", "show", id, "--database"])
         .arg(database)
         .output()

@@ -5,33 +5,11 @@
 //! stand-in script.
 
 use samtykke_e2e::{Harness, ANALYTICS_HOST};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 const ACCEPT: &str = "#sk-banner [data-sk=\"accept-all\"]";
 const REJECT: &str = "#sk-banner [data-sk=\"reject-all\"]";
-
-/// The `samtykke` binary: `SAMTYKKE_BIN`, which tools/test.sh sets after building it, or this
-/// workspace's debug build. (Building it from here would wait forever on the build directory's
-/// lock, which the running `cargo test` holds.)
-fn samtykke_binary() -> PathBuf {
-    let binary = std::env::var_os("SAMTYKKE_BIN").map_or_else(
-        || {
-            let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-                || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
-                PathBuf::from,
-            );
-            target.join("debug/samtykke")
-        },
-        PathBuf::from,
-    );
-    assert!(
-        binary.is_file(),
-        "no samtykke binary at {}: run `cargo build -p samtykke` first, or set SAMTYKKE_BIN",
-        binary.display()
-    );
-    binary
-}
 
 /// Runs the copied binary in `dir` with an empty environment and a PATH of nothing.
 fn run(binary: &Path, dir: &Path, args: &[&str]) -> Output {
@@ -68,7 +46,7 @@ fn the_binary_alone_builds_a_site_whose_banner_works() {
     let h = Harness::start();
     let empty = tempfile::tempdir().expect("tempdir");
     let binary = empty.path().join("samtykke");
-    std::fs::copy(samtykke_binary(), &binary).expect("copy the binary");
+    std::fs::copy(samtykke_e2e::samtykke_binary(), &binary).expect("copy the binary");
 
     run(&binary, empty.path(), &["init", "site"]);
     let site = empty.path().join("site");
