@@ -3,6 +3,7 @@
 
 use crate::model::{self, Site};
 use crate::output;
+use crate::phases;
 use crate::render::{self, Options, Rendered, WidgetBundle};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -96,7 +97,7 @@ pub fn build_keeping_old(
 ) -> Result<(Summary, output::Committed), Error> {
     let started = Instant::now();
     let site = model::load(root)?;
-    crate::phases::phase("load", started);
+    phases::phase("load", started);
     let precompress = options.precompress.unwrap_or(site.config.build.precompress);
     let staging = output::Staging::begin(out)?;
     let earlier = |sibling: &str, original: &[u8]| {
@@ -104,8 +105,11 @@ pub fn build_keeping_old(
     };
     let files = AtomicUsize::new(0);
     let bytes = AtomicUsize::new(0);
+    // Rendering, compressing and writing overlap on every core, so the profile gives their
+    // wall time as one, and the thread time spent compressing and writing within it.
+    let (compressing, writing) = (phases::Tally::default(), phases::Tally::default());
     let write = |path: &str, data: &[u8]| -> Result<(), Error> {
-        staging.write(path, data)?;
+        writing.time(|| staging.write(path, data))?;
         files.fetch_add(1, Ordering::Relaxed);
         bytes.fetch_add(data.len(), Ordering::Relaxed);
         Ok(())
@@ -114,14 +118,16 @@ pub fn build_keeping_old(
     let pages = render::render_into::<Error>(&site, options, &|path: String, data: Vec<u8>| {
         write(&path, &data)?;
         if precompress {
-            for (sibling, packed) in crate::compress::siblings(&path, &data, &earlier) {
+            let made = compressing.time(|| crate::compress::siblings(&path, &data, &earlier));
+            for (sibling, packed) in made {
                 write(&sibling, &packed)?;
             }
         }
         Ok(())
     })?;
-    // Rendering, compressing and writing overlap now, so they are timed as one.
-    crate::phases::phase("render+write", rendering);
+    phases::phase("render+write", rendering);
+    compressing.report("compress-cpu");
+    writing.report("write-cpu");
     let mut committed = staging.commit()?;
     let summary = Summary {
         pages,
