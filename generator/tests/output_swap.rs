@@ -209,6 +209,21 @@ fn the_old_tree_is_removed_after_the_build_has_returned() {
     }
 }
 
+/// Builds NEW under strace, with every way to remove a file or folder failing (the old tree is
+/// removed on all cores with unlink/rmdir, other paths use unlinkat); `-f` follows, and waits
+/// for, the background process that removes the old tree.
+fn build_unable_to_delete(root: &Path) -> Output {
+    Command::new("strace")
+        .args(["-f", "-o", "/dev/null", "-e", "trace=unlink,unlinkat,rmdir"])
+        .args(["-e", "inject=unlink,unlinkat,rmdir:error=EACCES"])
+        .arg(env!("CARGO_BIN_EXE_samtykke"))
+        .arg("--root")
+        .arg(root)
+        .args(["build", "--no-widget", "--base-url", NEW])
+        .output()
+        .expect("run strace")
+}
+
 /// strace's fault injection makes every `unlinkat` fail, as on a tree someone else owns: the
 /// old tree cannot be deleted. The new site is in place, so that is a warning, not a failure.
 #[test]
@@ -219,24 +234,7 @@ fn an_old_tree_that_cannot_be_deleted_is_a_warning() {
         "this test needs strace (apt-get install strace) to inject the deletion failure"
     );
     let (site, old, new) = site();
-    let out = Command::new("strace")
-        .args([
-            "-f",
-            "-o",
-            "/dev/null",
-            "-e",
-            // Every way to remove a file or folder: the old tree is removed on all cores with
-            // unlink/rmdir, other paths use unlinkat.
-            "trace=unlink,unlinkat,rmdir",
-            "-e",
-            "inject=unlink,unlinkat,rmdir:error=EACCES",
-        ])
-        .arg(env!("CARGO_BIN_EXE_samtykke"))
-        .arg("--root")
-        .arg(site.path())
-        .args(["build", "--no-widget", "--base-url", NEW])
-        .output()
-        .expect("run strace");
+    let out = build_unable_to_delete(site.path());
     ok(&out);
     // The old tree is removed by a background process, whose failure (strace follows it with
     // -f, and waits for it) leaves the old tree whole for the next build to remove.
@@ -251,15 +249,7 @@ fn an_old_tree_that_cannot_be_deleted_is_a_warning() {
     assert_eq!(tree(&site.path().join(&left[0])), old);
 
     // A next build that cannot remove it either says so, and is still a success.
-    let again = Command::new("strace")
-        .args(["-f", "-o", "/dev/null", "-e", "trace=unlink,unlinkat,rmdir"])
-        .args(["-e", "inject=unlink,unlinkat,rmdir:error=EACCES"])
-        .arg(env!("CARGO_BIN_EXE_samtykke"))
-        .arg("--root")
-        .arg(site.path())
-        .args(["build", "--no-widget", "--base-url", NEW])
-        .output()
-        .expect("run strace");
+    let again = build_unable_to_delete(site.path());
     ok(&again);
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(
