@@ -37,7 +37,9 @@ brotli: its HTML and the CSS, JS and WASM it loads (images and the favicon left 
 contestant, and for "none" as the floor.
 
 The samtykke binary is target/release/samtykke, or $SAMTYKKE_BIN (any build of this tree: the
-bench times pages, not the generator).
+bench times pages, not the generator). With $SAMTYKKE_BEFORE, a directory holding another build's
+samtykke.js and samtykke_bg.wasm (widget/compiled of an earlier commit), the same site is built a
+second time with that widget and runs as "samtykke-before": a before/after pair under the same load.
 """
 
 import argparse
@@ -92,6 +94,7 @@ class Contestant:
 
 
 NM = CACHE / "npm" / "node_modules"
+BEFORE = os.environ.get("SAMTYKKE_BEFORE")
 CONTESTANTS = [
     Contestant("none", "-", banner=None, accept=None),
     Contestant("samtykke", "this tree", banner="#sk-banner", accept='#sk-banner [data-sk="accept-all"]',
@@ -144,8 +147,15 @@ def ensure_npm() -> None:
                     "--loglevel=error", "--save-exact", *specs], check=True)
 
 
-def build_samtykke_site(analytics_url: str) -> Path:
-    """Hesbynett's content and theme, with the gated script pointed at the stand-in's server."""
+if BEFORE:
+    CONTESTANTS.insert(2, Contestant("samtykke-before", BEFORE, banner="#sk-banner",
+                                     accept='#sk-banner [data-sk="accept-all"]',
+                                     reject='#sk-banner [data-sk="reject-all"]'))
+
+
+def build_samtykke_site(analytics_url: str) -> dict[str, Path]:
+    """Hesbynett's content and theme, with the gated script pointed at the stand-in's server;
+    the output directory of each samtykke contestant."""
     widget = REPO / "target" / "widget"
     if not ((widget / "samtykke.js").exists() and (widget / "samtykke_bg.wasm").exists()):
         sys.exit("target/widget/ has no compiled widget: run bash tools/build-widget.sh")
@@ -168,10 +178,16 @@ def build_samtykke_site(analytics_url: str) -> Path:
     if n != 1:
         sys.exit("content/cookies.toml: expected exactly one ga.js script line to point at the stand-in")
     inventory.write_text(text)
-    built = WORK / "built"
-    subprocess.run([str(WORK / "samtykke"), "--root", str(src), "build", "--widget-dir", str(WORK / "widget"),
-                    "--out", str(built)], check=True, stdout=subprocess.DEVNULL)
-    return built
+    builds = {"samtykke": (WORK / "widget", WORK / "built")}
+    if BEFORE:
+        (WORK / "widget-before").mkdir()
+        for name in ("samtykke.js", "samtykke_bg.wasm"):
+            shutil.copy2(Path(BEFORE) / name, WORK / "widget-before" / name)
+        builds["samtykke-before"] = (WORK / "widget-before", WORK / "built-before")
+    for widget_dir, built in builds.values():
+        subprocess.run([str(WORK / "samtykke"), "--root", str(src), "build", "--widget-dir", str(widget_dir),
+                        "--out", str(built)], check=True, stdout=subprocess.DEVNULL)
+    return {name: built for name, (_, built) in builds.items()}
 
 
 def cut(html: str, pattern: str, what: str, count: int = 1) -> tuple[str, str]:
@@ -273,7 +289,8 @@ def prepare(analytics_url: str) -> dict:
     """Writes a document root per contestant under bench/cache/widget/pages; returns the sizes.
     `analytics_url` is where every contestant loads the stand-in from."""
     ensure_npm()
-    built = build_samtykke_site(analytics_url)
+    builds = build_samtykke_site(analytics_url)
+    built = builds["samtykke"]
     page = (built / PAGE.strip("/") / "index.html").read_text()
     css_href = re.search(r'<link rel="stylesheet" href="(/[^"]+\.css)">', page).group(1)
     css = (built / css_href.lstrip("/")).read_text()
@@ -293,11 +310,12 @@ def prepare(analytics_url: str) -> dict:
         root = WORK / "pages" / c.name
         roots[c.name] = root
         own = []   # (what, bytes) that the tool adds to what a visitor downloads
-        if c.name == "samtykke":
-            shutil.copytree(built, root)
-            html, front_html = page, front
+        if c.name in builds:
+            shutil.copytree(builds[c.name], root)
+            html = (builds[c.name] / PAGE.strip("/") / "index.html").read_text()
+            front_html = (builds[c.name] / FRONT.strip("/") / "index.html").read_text()
             # The fingerprinted module and glue, not their precompressed copies (.br, .gz).
-            for f in sorted(built.glob("samtykke.*")):
+            for f in sorted(builds[c.name].glob("samtykke.*")):
                 if re.fullmatch(r"samtykke\.[0-9a-f]+\.(js|wasm)", f.name):
                     own.append((f.name, f.read_bytes()))
             own.append(("CSS rules of banner and dialog (style.css minus the page's own rules)", None))
@@ -341,7 +359,7 @@ def prepare(analytics_url: str) -> dict:
 
         # A first visit to the front page, brotli, by kind: the page, its stylesheet and every
         # file of the tool (its configuration file counts as JS).
-        kinds = {"html": br(front_html.encode()), "css": br((css if c.name == "samtykke" else bare_css).encode()),
+        kinds = {"html": br(front_html.encode()), "css": br((css if c.name in builds else bare_css).encode()),
                  "js": 0, "wasm": 0}
         for what, data in own:
             if data is not None:
