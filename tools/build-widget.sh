@@ -60,9 +60,7 @@ fi
 # Issue 15 added about 1,700 more for receipts (the receipt body, the retry on the next page
 # view, the id kept across a change, «Samtykke-ID» in the preferences), code that runs only
 # when the site names a receipts service.
-# The performance issue (18) took about 1,580 off: page.js keeps the record in localStorage and
-# reads the clock, so web-sys, js-sys and gloo-storage are no longer linked.
-if [ "$std_source" = yes ]; then default_max=15200; else default_max=16900; fi
+if [ "$std_source" = yes ]; then default_max=16750; else default_max=18450; fi
 max_brotli=${SAMTYKKE_WIDGET_MAX_BROTLI:-$default_max}
 
 # The same bytes from any checkout: the paths of the repository, cargo's registry and the standard

@@ -3,6 +3,7 @@
 //! state: only required categories granted, nothing optional started.
 
 mod page;
+mod store;
 
 use crate::config::WidgetConfig;
 use crate::grant::{on_load, Grant};
@@ -26,6 +27,7 @@ static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> 
 /// and may set a cookie). Hence only `Cell`s, and no borrow held across a call into JavaScript.
 struct Widget {
     config: WidgetConfig,
+    storage: Option<web_sys::Storage>,
     grant: Cell<Grant>,
     /// The current grant comes from the browser signal, not from the visitor (`#sk-gpc`).
     gpc_honoured: Cell<bool>,
@@ -61,7 +63,10 @@ pub fn start() {
         return;
     };
     let gpc = page::gpc();
-    let stored = page::load(&config.storage_key);
+    let storage = store::open();
+    let stored = storage
+        .as_ref()
+        .and_then(|s| store::read(s, &config.storage_key));
     let assessment = assess(stored.as_deref(), &config, now_ms());
     let load = on_load(&config, &assessment, gpc);
     let id = match assessment.record {
@@ -70,6 +75,7 @@ pub fn start() {
     };
     let widget: &'static Widget = Box::leak(Box::new(Widget {
         config,
+        storage,
         grant: Cell::new(load.grant),
         gpc_honoured: Cell::new(load.gpc_honoured),
         id: Cell::new(id),
@@ -223,7 +229,10 @@ impl Widget {
                 || (!also.is_empty() && (c == also || before.allows(&self.config, c)))
                 || crate::text::split(&ticked, b' ').any(|t| t == c)
         });
-        let stored = page::save(&self.config.storage_key, &record.encode());
+        let stored = self
+            .storage
+            .as_ref()
+            .is_some_and(|s| store::write(s, &self.config.storage_key, &record.encode()));
         let granted_before = self.grant.get().any_optional(&self.config);
         self.grant.set(if stored {
             Grant::from_choices(&self.config, &record.choices)
@@ -252,10 +261,10 @@ impl Widget {
     /// fail again are dropped (the record in the browser stays the truth). Without a receipts
     /// URL this reads nothing.
     fn retry_receipts(&self) {
-        if let Some(url) = &self.config.receipts_url {
+        if let (Some(url), Some(s)) = (&self.config.receipts_url, &self.storage) {
             let key = receipt::pending_key(&self.config.storage_key);
-            if let Some(pending) = page::load(&key) {
-                page::forget(&key);
+            if let Some(pending) = store::read(s, &key) {
+                store::remove(s, &key);
                 for body in receipt::bodies(&pending) {
                     page::send(url, body, true);
                 }
@@ -265,8 +274,14 @@ impl Widget {
 
     /// Keeps a receipt the service did not take for the retry on the next page view.
     fn keep_receipt(&self, body: &str) {
-        let key = receipt::pending_key(&self.config.storage_key);
-        page::save(&key, &receipt::queue(page::load(&key).as_deref(), body));
+        if let Some(s) = &self.storage {
+            let key = receipt::pending_key(&self.config.storage_key);
+            store::write(
+                s,
+                &key,
+                &receipt::queue(store::read(s, &key).as_deref(), body),
+            );
+        }
     }
 
     /// A choice the visitor made: store it, apply it, announce it.
@@ -294,5 +309,5 @@ impl Widget {
 
 fn now_ms() -> u64 {
     // `as` saturates: a clock before 1970 reads as 0, which only makes records look old.
-    page::now() as u64
+    js_sys::Date::now() as u64
 }

@@ -144,15 +144,6 @@ export function consent(command, analytics, ads) {
 }
 
 export const lang = () => d.documentElement.lang;
-export const now = () => Date.now();
-
-// The consent record and pending receipts in localStorage, each access on its own: storage can be
-// missing, blocked (the getter throws) or full (setItem throws), and each of these reads as "no
-// record" or "not stored", never as a crash. Here rather than through web-sys, whose window and
-// Storage bindings cost the WASM and the glue more than these lines.
-export function load(k) { try { return localStorage.getItem(k) } catch { return null } }
-export function save(k, v) { try { localStorage.setItem(k, v); return true } catch { return false } }
-export function forget(k) { try { localStorage.removeItem(k) } catch {} }
 
 // Receipts go out one after another, so the service sees a visitor's decisions in order. fetch
 // with keepalive rather than sendBeacon: it outlives the page the same way, and it tells whether

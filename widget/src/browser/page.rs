@@ -46,11 +46,4 @@ extern "C" {
     /// Posts a receipt to the receipts service, after every receipt sent before it has been
     /// answered, and (unless `retry`) reports the answer through `on` (see `RECEIPT`).
     pub fn send(url: &str, body: &str, retry: bool);
-    /// localStorage's item `key`; `None` without one, or where storage is missing or blocked.
-    pub fn load(key: &str) -> Option<String>;
-    /// Whether localStorage took the item (it refuses when blocked or full).
-    pub fn save(key: &str, value: &str) -> bool;
-    pub fn forget(key: &str);
-    /// `Date.now()`.
-    pub fn now() -> f64;
 }
