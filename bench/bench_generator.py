@@ -3,6 +3,8 @@
 
     python3 bench/bench_generator.py [--runs 5] [--sizes 1000,10000]
 
+The binary is target/release/samtykke, or $SAMTYKKE_BIN.
+
 For each size, Samtykke and Hugo build the same pages (bench/gen_sites.py) as alternating pairs,
 A B, B A, A B, ..., so that whatever else the machine is doing weighs on both alike; the ratio of
 each pair is taken, then the median of those ratios. Every run is wrapped in `/usr/bin/time -v`
@@ -161,9 +163,9 @@ def main() -> None:
 
     hugo = shutil.which("hugo") or sys.exit("hugo not found: apt-get install hugo")
     # A private copy of the binary: the shared target/ may be rebuilt by someone else mid-run.
-    built = REPO / "target" / "release" / "samtykke"
+    built = Path(os.environ.get("SAMTYKKE_BIN") or REPO / "target" / "release" / "samtykke")
     if not built.exists():
-        sys.exit(f"{built} missing: cargo build --release -p samtykke")
+        sys.exit(f"{built} missing: cargo build --release -p samtykke, or set SAMTYKKE_BIN")
     (CACHE / "bin").mkdir(parents=True, exist_ok=True)
     samtykke = CACHE / "bin" / "samtykke"
     shutil.copy2(built, samtykke)
