@@ -18,7 +18,8 @@
 # receipts test gets a throw-away PostgreSQL on $SAMTYKKE_PG_PORT (default 55471, not the
 # 55432 of tools/test.sh, so a server another checkout started is never touched), stopped on exit.
 # Each suite run is capped at $FLAKE_SUITE_TIMEOUT seconds (default 1200): a hang is a failure.
-# Exit status: 0 when every run of every suite passed, 1 otherwise.
+# `kill -TERM` the script (not its children) to stop early: the suite under way finishes, then the
+# table of what ran is printed. Exit status: 0 when every run of every suite passed, 1 otherwise.
 set -euo pipefail
 SAMTYKKE_LOG_TAG=flake-check
 # shellcheck source=lib.sh
@@ -36,7 +37,7 @@ while (($#)); do
     -n) runs=${2:?-n needs a number}; shift 2 ;;
     --hog) hog=yes; shift ;;
     --out) out=${2:?--out needs a directory}; shift 2 ;;
-    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) suites+=("$1"); shift ;;
   esac
@@ -105,8 +106,36 @@ fi
 
 declare -A result
 failed=0
+done_runs=0
 timeout_s=${FLAKE_SUITE_TIMEOUT:-1200}
+
+# The table of every suite over the runs so far (a run cut short shows `-` for suites it did not
+# reach), the uptime log, and the overall count.
+summary() {
+  local s run n m total=0 ran=0
+  printf '%-16s' suite
+  for ((run = 1; run <= done_runs; run++)); do printf ' %-5s' "r$run"; done
+  printf ' passed\n'
+  for s in "${suites[@]}"; do
+    printf '%-16s' "$s"
+    n=0 m=0
+    for ((run = 1; run <= done_runs; run++)); do
+      printf ' %-5s' "${result[$run,$s]:--}"
+      [[ -n ${result[$run,$s]:-} ]] && m=$((m + 1))
+      [[ ${result[$run,$s]:-} == pass ]] && n=$((n + 1))
+    done
+    total=$((total + n)) ran=$((ran + m))
+    printf ' %d/%d\n' "$n" "$m"
+  done
+  printf 'all: %d/%d suite runs passed (%d of %d runs started; hog: %s); logs in %s\n' \
+    "$total" "$ran" "$done_runs" "$runs" "$hog" "$out"
+  cat "$out/uptime.txt"
+}
+# Stopped before the end (a deadline, ^C): still print what ran, and fail.
+trap 'log "interrupted"; summary | tee "$out/summary.txt"; exit 1' INT TERM
+
 for ((run = 1; run <= runs; run++)); do
+  done_runs=$run
   echo "run $run before: $(uptime)" | tee -a "$out/uptime.txt"
   t_run=$SECONDS
   for s in "${suites[@]}"; do
@@ -127,23 +156,5 @@ for ((run = 1; run <= runs; run++)); do
   echo "run $run after:  $(uptime)   wall $((SECONDS - t_run)) s" | tee -a "$out/uptime.txt"
 done
 
-{
-  printf '%-16s' suite
-  for ((run = 1; run <= runs; run++)); do printf ' %-5s' "r$run"; done
-  printf ' passed\n'
-  total=0
-  for s in "${suites[@]}"; do
-    printf '%-16s' "$s"
-    n=0
-    for ((run = 1; run <= runs; run++)); do
-      printf ' %-5s' "${result[$run,$s]}"
-      [[ ${result[$run,$s]} == pass ]] && n=$((n + 1))
-    done
-    total=$((total + n))
-    printf ' %d/%d\n' "$n" "$runs"
-  done
-  printf 'all: %d/%d suite runs passed (hog: %s); logs in %s\n' \
-    "$total" "$((runs * ${#suites[@]}))" "$hog" "$out"
-  cat "$out/uptime.txt"
-} | tee "$out/summary.txt"
+summary | tee "$out/summary.txt"
 exit "$failed"
