@@ -18,8 +18,8 @@
 # receipts test gets a throw-away PostgreSQL on $SAMTYKKE_PG_PORT (default 55471, not the
 # 55432 of tools/test.sh, so a server another checkout started is never touched), stopped on exit.
 # Each suite run is capped at $FLAKE_SUITE_TIMEOUT seconds (default 1200): a hang is a failure.
-# `kill -TERM` the script (not its children) to stop early: the suite under way finishes, then the
-# table of what ran is printed. Exit status: 0 when every run of every suite passed, 1 otherwise.
+# `kill -TERM` the script (not its children) to stop early: the suite under way finishes (uncounted),
+# then the table of what ran is printed. Exit status: 0 when every run of every suite passed, else 1.
 set -euo pipefail
 SAMTYKKE_LOG_TAG=flake-check
 # shellcheck source=lib.sh
