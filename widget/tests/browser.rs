@@ -512,14 +512,16 @@ async fn focus_returns_to_the_opener_when_the_preferences_close() {
         dialog.contains(Some(&inside)),
         "focus moved into the preferences (C-19)"
     );
-    click("close");
-    // `close` fires as a task after `dialog.close()`.
-    let tick = js_sys::Promise::new(&mut |resolve, _| {
-        window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 20)
+    // `close` fires as a task after `dialog.close()`, not at once: wait for the event itself, not
+    // a timer that may run first on a loaded machine. The widget's listener sits on the document
+    // in the capture phase, so it has run by the time this one on the dialog is called.
+    let closed = js_sys::Promise::new(&mut |resolve, _| {
+        dialog
+            .add_event_listener_with_callback("close", &resolve)
             .unwrap();
     });
-    wasm_bindgen_futures::JsFuture::from(tick).await.unwrap();
+    click("close");
+    wasm_bindgen_futures::JsFuture::from(closed).await.unwrap();
     assert_eq!(
         document().active_element().map(|e| e.id()).as_deref(),
         Some("settings")
