@@ -8,7 +8,10 @@ that same HTML with Samtykke's parts taken out (the CSP, the inline config, gate
 banner and the preferences dialog, the gated script tag, and the CSS rules only those used) and its
 own files and configuration put in, as its documentation shows (bench/widget/<name>/). "none" is
 the page with no consent tool at all, for reference. All of them gate the same analytics stand-in
-(bench/widget/analytics.js), which sets an `__utma` cookie.
+(bench/widget/analytics.js), which sets an `__utma` cookie. It is served, as a real third-party
+script is, from another origin: a server of its own on 127.0.0.1 started before the site is built,
+because the generator takes only an absolute script URL (https, or http on loopback). Every
+contestant points at that same URL, so each pays the same extra connection.
 
 Each run starts a fresh Chromium (fresh --user-data-dir: empty cache and storage) and, through the
 DevTools protocol, sets a 412×823 mobile viewport, 4× CPU slowdown and 150 ms latency / 1.6 Mbps
@@ -28,6 +31,15 @@ after a forced garbage collection. Bytes transferred are the sum of encodedDataL
 
 Runs are interleaved (every contestant once per round, in a rotating order) so that whatever else
 the machine is doing spreads over all of them. Writes bench/results/widget.json and widget.md.
+
+Besides the measured page, the bench adds up what a first visit to the front page downloads,
+brotli: its HTML and the CSS, JS and WASM it loads (images and the favicon left out), for each
+contestant, and for "none" as the floor.
+
+The samtykke binary is target/release/samtykke, or $SAMTYKKE_BIN (any build of this tree: the
+bench times pages, not the generator). With $SAMTYKKE_BEFORE, a directory holding another build's
+samtykke.js and samtykke_bg.wasm (widget/compiled of an earlier commit), the same site is built a
+second time with that widget and runs as "samtykke-before": a before/after pair under the same load.
 """
 
 import argparse
@@ -56,6 +68,8 @@ WORK = CACHE / "widget"
 CONFIGS = BENCH / "widget"
 RESULTS = BENCH / "results"
 PAGE = "/personvern/"
+FRONT = "/"
+THIRD_PARTY = CACHE / "third-party"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -71,19 +85,22 @@ NPM_PACKAGES = {"vanilla-cookieconsent": "3.1.0", "klaro": "0.7.22", "tarteaucit
 
 
 class Contestant:
-    def __init__(self, name, version, banner, accept, files=(), config=None):
+    def __init__(self, name, version, banner, accept, files=(), config=None, reject=None):
         self.name, self.version = name, version
         self.banner, self.accept = banner, accept      # CSS selectors: the banner, its accept-all button
+        self.reject = reject                           # its reject-all button, for the return visit after a refusal
         self.files = list(files)                       # (path in node_modules, URL path) the tool loads
         self.config = config                           # its init/config file in bench/widget/<name>/
 
 
 NM = CACHE / "npm" / "node_modules"
+BEFORE = os.environ.get("SAMTYKKE_BEFORE")
 CONTESTANTS = [
     Contestant("none", "-", banner=None, accept=None),
-    Contestant("samtykke", "this tree", banner="#sk-banner", accept='#sk-banner [data-sk="accept-all"]'),
+    Contestant("samtykke", "this tree", banner="#sk-banner", accept='#sk-banner [data-sk="accept-all"]',
+               reject='#sk-banner [data-sk="reject-all"]'),
     Contestant("vanilla-cookieconsent", NPM_PACKAGES["vanilla-cookieconsent"], banner="#cc-main .cm",
-               accept='#cc-main .cm [data-role="all"]',
+               accept='#cc-main .cm [data-role="all"]', reject='#cc-main .cm [data-role="necessary"]',
                files=[("vanilla-cookieconsent/dist/cookieconsent.css", "/vendor/cookieconsent.css"),
                       ("vanilla-cookieconsent/dist/cookieconsent.umd.js", "/vendor/cookieconsent.umd.js")],
                config=("cookieconsent-init.js", "/vendor/cookieconsent-init.js")),
@@ -130,14 +147,21 @@ def ensure_npm() -> None:
                     "--loglevel=error", "--save-exact", *specs], check=True)
 
 
-def build_samtykke_site() -> Path:
-    """Hesbynett's content and theme, with the gated script pointed at the local stand-in."""
+if BEFORE:
+    CONTESTANTS.insert(2, Contestant("samtykke-before", BEFORE, banner="#sk-banner",
+                                     accept='#sk-banner [data-sk="accept-all"]',
+                                     reject='#sk-banner [data-sk="reject-all"]'))
+
+
+def build_samtykke_site(analytics_url: str) -> dict[str, Path]:
+    """Hesbynett's content and theme, with the gated script pointed at the stand-in's server;
+    the output directory of each samtykke contestant."""
     widget = REPO / "target" / "widget"
     if not ((widget / "samtykke.js").exists() and (widget / "samtykke_bg.wasm").exists()):
         sys.exit("target/widget/ has no compiled widget: run bash tools/build-widget.sh")
-    binary = REPO / "target" / "release" / "samtykke"
+    binary = Path(os.environ.get("SAMTYKKE_BIN") or REPO / "target" / "release" / "samtykke")
     if not binary.exists():
-        sys.exit(f"{binary} missing: cargo build --release -p samtykke")
+        sys.exit(f"{binary} missing: cargo build --release -p samtykke, or set SAMTYKKE_BIN")
     # Private copies: target/ is shared and may be rebuilt by someone else mid-run.
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
@@ -149,15 +173,21 @@ def build_samtykke_site() -> Path:
     shutil.copytree(REPO / "content", src / "content")
     shutil.copytree(REPO / "themes", src / "themes")
     inventory = src / "content" / "cookies.toml"
-    text, n = re.subn(r'(?m)^script = "https://www\.google-analytics\.com/ga\.js"$', 'script = "/analytics.js"',
-                      inventory.read_text())
+    text, n = re.subn(r'(?m)^script = "https://www\.google-analytics\.com/ga\.js"$',
+                      lambda _: f"script = {json.dumps(analytics_url)}", inventory.read_text())
     if n != 1:
         sys.exit("content/cookies.toml: expected exactly one ga.js script line to point at the stand-in")
     inventory.write_text(text)
-    built = WORK / "built"
-    subprocess.run([str(WORK / "samtykke"), "--root", str(src), "build", "--widget-dir", str(WORK / "widget"),
-                    "--out", str(built)], check=True, stdout=subprocess.DEVNULL)
-    return built
+    builds = {"samtykke": (WORK / "widget", WORK / "built")}
+    if BEFORE:
+        (WORK / "widget-before").mkdir()
+        for name in ("samtykke.js", "samtykke_bg.wasm"):
+            shutil.copy2(Path(BEFORE) / name, WORK / "widget-before" / name)
+        builds["samtykke-before"] = (WORK / "widget-before", WORK / "built-before")
+    for widget_dir, built in builds.values():
+        subprocess.run([str(WORK / "samtykke"), "--root", str(src), "build", "--widget-dir", str(widget_dir),
+                        "--out", str(built)], check=True, stdout=subprocess.DEVNULL)
+    return {name: built for name, (_, built) in builds.items()}
 
 
 def cut(html: str, pattern: str, what: str, count: int = 1) -> tuple[str, str]:
@@ -255,10 +285,12 @@ def fill(template: str, values: dict[str, str]) -> str:
     return re.sub(r"\{\{(\w+)\}\}", one, template)
 
 
-def prepare() -> dict:
-    """Writes a document root per contestant under bench/cache/widget/pages; returns the sizes."""
+def prepare(analytics_url: str) -> dict:
+    """Writes a document root per contestant under bench/cache/widget/pages; returns the sizes.
+    `analytics_url` is where every contestant loads the stand-in from."""
     ensure_npm()
-    built = build_samtykke_site()
+    builds = build_samtykke_site(analytics_url)
+    built = builds["samtykke"]
     page = (built / PAGE.strip("/") / "index.html").read_text()
     css_href = re.search(r'<link rel="stylesheet" href="(/[^"]+\.css)">', page).group(1)
     css = (built / css_href.lstrip("/")).read_text()
@@ -266,28 +298,36 @@ def prepare() -> dict:
     widget_only = classes(removed) - classes(bare)
     bare_css = strip_css(css, widget_only)
     values = texts()
-    analytics = (CONFIGS / "analytics.js").read_bytes()
+    values["analytics_src"] = json.dumps(analytics_url)
+    front = (built / FRONT.strip("/") / "index.html").read_text()
+    if re.search(r'<link rel="stylesheet" href="(/[^"]+\.css)">', front).group(1) != css_href:
+        sys.exit("the front page and the measured page use different stylesheets")
+    bare_front, _ = strip_samtykke(front)
 
-    sizes = {}
+    sizes, front_sizes = {}, {}
     roots = {}
     for c in CONTESTANTS:
         root = WORK / "pages" / c.name
         roots[c.name] = root
         own = []   # (what, bytes) that the tool adds to what a visitor downloads
-        if c.name == "samtykke":
-            shutil.copytree(built, root)
-            html = page
-            for f in sorted(built.glob("samtykke.*")):
-                own.append((f.name, f.read_bytes()))
+        if c.name in builds:
+            shutil.copytree(builds[c.name], root)
+            html = (builds[c.name] / PAGE.strip("/") / "index.html").read_text()
+            front_html = (builds[c.name] / FRONT.strip("/") / "index.html").read_text()
+            # The fingerprinted module and glue, not their precompressed copies (.br, .gz).
+            for f in sorted(builds[c.name].glob("samtykke.*")):
+                if re.fullmatch(r"samtykke\.[0-9a-f]+\.(js|wasm)", f.name):
+                    own.append((f.name, f.read_bytes()))
             own.append(("CSS rules of banner and dialog (style.css minus the page's own rules)", None))
         else:
             root.mkdir(parents=True)
-            html = bare
+            html, front_html = bare, bare_front
             (root / css_href.lstrip("/")).write_text(bare_css)
             if c.name != "none":
                 head = fill((CONFIGS / c.name / "head.html").read_text(), values)
                 body = fill((CONFIGS / c.name / "body.html").read_text(), values)
-                html = html.replace("</head>", head + "</head>", 1).replace("</body>", body + "</body>", 1)
+                html, front_html = (h.replace("</head>", head + "</head>", 1).replace("</body>", body + "</body>", 1)
+                                    for h in (html, front_html))
                 for src, url in c.files:
                     dest = root / url.lstrip("/")
                     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -299,7 +339,7 @@ def prepare() -> dict:
                 own.append((name + " (configuration)", config))
         (root / PAGE.strip("/")).mkdir(parents=True, exist_ok=True)
         (root / PAGE.strip("/") / "index.html").write_text(html)
-        (root / "analytics.js").write_bytes(analytics)
+        (root / FRONT.strip("/") / "index.html").write_text(front_html)
 
         # What the tool adds inside the page itself (config, markup, tags), compressed as the page
         # is: the compressed page minus the compressed bare page.
@@ -316,7 +356,17 @@ def prepare() -> dict:
             rows.append({"what": "added to the page's HTML", "raw": len(h) - len(b), "gzip": gz(h) - gz(b),
                          "brotli": br(h) - br(b)})
         sizes[c.name] = {"rows": rows, **{k: sum(r[k] for r in rows) for k in ("raw", "gzip", "brotli")}}
-    return {"roots": roots, "sizes": sizes, "widget_only_classes": sorted(widget_only),
+
+        # A first visit to the front page, brotli, by kind: the page, its stylesheet and every
+        # file of the tool (its configuration file counts as JS).
+        kinds = {"html": br(front_html.encode()), "css": br((css if c.name in builds else bare_css).encode()),
+                 "js": 0, "wasm": 0}
+        for what, data in own:
+            if data is not None:
+                kind = next(k for k in ("css", "js", "wasm") if what.split(" ")[0].endswith("." + k))
+                kinds[kind] += br(data)
+        front_sizes[c.name] = {**kinds, "total": sum(kinds.values())}
+    return {"roots": roots, "sizes": sizes, "front": front_sizes, "widget_only_classes": sorted(widget_only),
             "css_bytes": {"full": len(css), "bare": len(bare_css)}}
 
 
@@ -563,10 +613,17 @@ def visit(cdp: CDP, url: str, c: Contestant, first: bool) -> dict:
     cdp.send("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script_id})
     probe_out = cdp.evaluate("JSON.stringify(window.__bench)")
     finished = [e["params"] for e in cdp.events if e["method"] == "Network.loadingFinished"]
+    # Requests answered from the browser's cache, so that a return visit tells what it fetched.
+    urls = {e["params"]["requestId"]: e["params"]["request"]["url"] for e in cdp.events
+            if e["method"] == "Network.requestWillBeSent"}
+    cached = {e["params"]["requestId"] for e in cdp.events if e["method"] == "Network.requestServedFromCache"}
+    cached |= {e["params"]["requestId"] for e in cdp.events if e["method"] == "Network.responseReceived"
+               and (e["params"]["response"].get("fromDiskCache") or e["params"]["response"].get("fromPrefetchCache"))}
     return {
         "probe": json.loads(probe_out) if probe_out else {},
         "bytes": sum(p["encodedDataLength"] for p in finished),
         "requests": len(finished),
+        "fetched": sorted(u for r, u in urls.items() if r not in cached and not u.startswith("data:")),
         "timed_out": time.monotonic() - started >= 30,
     }
 
@@ -575,15 +632,48 @@ def metrics(cdp: CDP) -> dict:
     return {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
 
 
+def emulate(cdp: CDP) -> None:
+    for method, params in [("Page.enable", {}), ("Network.enable", {}), ("Performance.enable", {}),
+                           ("Emulation.setDeviceMetricsOverride", VIEWPORT),
+                           ("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN}),
+                           ("Network.emulateNetworkConditions", NETWORK)]:
+        cdp.send(method, params)
+
+
+def click(cdp: CDP, selector: str) -> bool:
+    return cdp.evaluate(f"(() => {{ const b = document.querySelector({json.dumps(selector)}); "
+                        "if (!b) return false; b.click(); return true; })()")
+
+
+def run_reject(c: Contestant, origin: str, profile: Path, analytics_url: str) -> dict:
+    """First visit, "reject all", then a return visit: what that visit fetched over the network,
+    whether the stand-in was among it, and whether the banner showed."""
+    browser = Browser(profile)
+    try:
+        cdp = browser.cdp
+        emulate(cdp)
+        url = origin + PAGE
+        visit(cdp, url, c, first=True)
+        clicked = click(cdp, c.reject)
+        cdp.pump(1.0)   # let the tool write its record
+        v = visit(cdp, url, c, first=False)
+        return {
+            "reject_clicked": clicked,
+            "return_fetched": [u.replace(origin, "") for u in v["fetched"]],
+            "return_bytes": v["bytes"],
+            "analytics_fetched": analytics_url in v["fetched"],
+            "ran": cdp.evaluate("window.__analyticsRan !== undefined"),
+            "banner_frames": v["probe"].get("frames", 0),
+        }
+    finally:
+        browser.quit()
+
+
 def run_once(c: Contestant, origin: str, profile: Path) -> dict:
     browser = Browser(profile)
     try:
         cdp = browser.cdp
-        for method, params in [("Page.enable", {}), ("Network.enable", {}), ("Performance.enable", {}),
-                               ("Emulation.setDeviceMetricsOverride", VIEWPORT),
-                               ("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN}),
-                               ("Network.emulateNetworkConditions", NETWORK)]:
-            cdp.send(method, params)
+        emulate(cdp)
         url = origin + PAGE
         v1 = visit(cdp, url, c, first=True)
         before_gc = metrics(cdp)
@@ -609,8 +699,7 @@ def run_once(c: Contestant, origin: str, profile: Path) -> dict:
             "ran_before_consent": cdp.evaluate("window.__analyticsRan !== undefined"),
         }
         if c.accept:
-            clicked = cdp.evaluate(f"(() => {{ const b = document.querySelector({json.dumps(c.accept)}); "
-                                   "if (!b) return false; b.click(); return true; })()")
+            clicked = click(cdp, c.accept)
             ran = False
             for _ in range(50):   # 10 s
                 if cdp.evaluate("window.__analyticsRan !== undefined"):
@@ -624,6 +713,12 @@ def run_once(c: Contestant, origin: str, profile: Path) -> dict:
                 "ran_after_accept": ran,
                 "return_banner_frames": v2["probe"].get("frames", 0),
                 "ran_on_return": cdp.evaluate("window.__analyticsRan !== undefined"),
+                # performance.now() when the stand-in ran on the return visit: how soon a tool
+                # starts what the visitor accepted.
+                "ran_on_return_ms": cdp.evaluate("window.__analyticsRan ?? null"),
+                "return_fetched": [u.replace(origin, "") for u in v2["fetched"]],
+                "return_bytes": v2["bytes"],
+                "return_fcp_ms": v2["probe"].get("fcp"),
             })
         return result
     finally:
@@ -642,8 +737,8 @@ def fmt(v, digits=0, unit=""):
     return "–" if v is None else f"{v:,.{digits}f}{unit}".replace(",", " ")
 
 
-def render_markdown(results: dict) -> str:
-    env, runs, sizes = results["env"], results["runs"], results["sizes"]
+def render_markdown(results: dict, contestants: list = CONTESTANTS) -> str:
+    env, runs, sizes, front = results["env"], results["runs"], results["sizes"], results["front"]
     lines = [
         "# Consent widgets in headless Chromium",
         "",
@@ -653,7 +748,8 @@ def render_markdown(results: dict) -> str:
         f"750 kbps up, 412×823 mobile viewport; fresh profile per run; {env['runs']} runs per contestant, "
         "interleaved; medians. Served from 127.0.0.1 with "
         f"{'brotli' if any('br' in a for a in env['accept_encoding']) else 'gzip'} "
-        f"(Chromium sent `Accept-Encoding: {', '.join(sorted(env['accept_encoding']))}`).",
+        f"(Chromium sent `Accept-Encoding: {', '.join(sorted(env['accept_encoding']))}`). "
+        f"The analytics stand-in comes from its own origin, {env['analytics_url'].rsplit('/', 1)[0]}, for every contestant.",
         "",
         "## First visit",
         "",
@@ -661,7 +757,7 @@ def render_markdown(results: dict) -> str:
         "script (ms) | long tasks | blocking (ms) | JS heap after GC (MB) | transferred (KB) | requests |",
         "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
-    for c in CONTESTANTS:
+    for c in contestants:
         rs = runs[c.name]
         delta = med([r["rendered_ms"] - r["fcp_ms"] for r in rs if r["rendered_ms"] is not None and r["fcp_ms"] is not None])
         frame = "–" if c.banner is None else f"{fmt(med(r['painted_ms'] for r in rs))} / {fmt(med(r['opaque_ms'] for r in rs))}"
@@ -687,13 +783,45 @@ def render_markdown(results: dict) -> str:
         "| contestant | stand-in ran before consent | ran after “accept all” | banner flashed on return visit | ran on return visit |",
         "|---|--:|--:|--:|--:|",
     ]
-    for c in CONTESTANTS[1:]:
+    for c in contestants:
+        if c.accept is None:
+            continue
         rs = runs[c.name]
         n = len(rs)
         count = lambda key: sum(1 for r in rs if r.get(key))  # noqa: E731
         flashed = sum(1 for r in rs if r.get("return_banner_frames", 0) > 0)
         lines.append(f"| {c.name} | {count('ran_before_consent')}/{n} | {count('ran_after_accept')}/{n} | "
                      f"{flashed}/{n} | {count('ran_on_return')}/{n} |")
+
+    def fetched(lists: list) -> str:
+        """Each URL fetched over the network, in how many of the runs."""
+        seen: dict = {}
+        for urls in lists:
+            for u in set(urls):
+                u = "stand-in" if u == env["analytics_url"] else u
+                seen[u] = seen.get(u, 0) + 1
+        return ", ".join(f"`{u}` {k}/{len(lists)}" for u, k in sorted(seen.items())) or "nothing"
+
+    lines += [
+        "",
+        "What the return visit fetched over the network rather than from the browser's cache, and, "
+        "after \u201caccept all\u201d, when the stand-in ran on it (performance.now()); after \u201creject all\u201d "
+        "(a separate first visit), whether the stand-in was fetched or the banner showed.",
+        "",
+        "| contestant | after accept: stand-in ran (ms) | after accept: fetched | after reject: fetched | "
+        "after reject: stand-in fetched / ran / banner flashed |",
+        "|---|--:|---|---|---|",
+    ]
+    for c in contestants:
+        if c.accept is None:
+            continue
+        rs = runs[c.name]
+        rj = [r["after_reject"] for r in rs if "after_reject" in r]
+        reject = (f"{fetched([r['return_fetched'] for r in rj])} | "
+                  f"{sum(r['analytics_fetched'] for r in rj)}/{len(rj)} / {sum(r['ran'] for r in rj)}/{len(rj)} / "
+                  f"{sum(1 for r in rj if r['banner_frames'] > 0)}/{len(rj)}") if rj else "– | –"
+        lines.append(f"| {c.name} | {fmt(med(r.get('ran_on_return_ms') for r in rs))} | "
+                     f"{fetched([r.get('return_fetched', []) for r in rs])} | {reject} |")
     lines += [
         "",
         "## The widget's own bytes",
@@ -706,10 +834,29 @@ def render_markdown(results: dict) -> str:
         "| contestant | raw | gzip | brotli | made of (brotli bytes) |",
         "|---|--:|--:|--:|---|",
     ]
-    for c in CONTESTANTS[1:]:
+    for c in contestants:
+        if c.name == "none":
+            continue
         s = sizes[c.name]
         parts = "; ".join(f"{r['what']}: {r['brotli']}" for r in s["rows"])
         lines.append(f"| {c.name} | {s['raw']:,} | {s['gzip']:,} | {s['brotli']:,} | {parts} |".replace(",", " "))
+    floor = front["none"]["total"] if "none" in front else None
+    lines += [
+        "",
+        "## A first visit to the front page",
+        "",
+        f"Everything a first visit to {FRONT} downloads, brotli -q 11, in bytes: the HTML and the CSS, JS and "
+        "WASM it loads (images and the favicon left out; a tool's configuration file counts as JS). "
+        "*Added* is the total minus that of the page without a consent tool (none).",
+        "",
+        "| contestant | HTML | CSS | JS | WASM | total | added |",
+        "|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    for c in contestants:
+        f = front[c.name]
+        added = "–" if floor is None or c.name == "none" else f"{f['total'] - floor:,}"
+        lines.append(f"| {c.name} | {f['html']:,} | {f['css']:,} | {f['js']:,} | {f['wasm']:,} | {f['total']:,} | {added} |"
+                     .replace(",", " "))
     return "\n".join(lines) + "\n"
 
 
@@ -720,7 +867,13 @@ def main() -> None:
     args = ap.parse_args()
     contestants = [c for c in CONTESTANTS if not args.only or c.name in args.only.split(",")]
 
-    prepared = prepare()
+    # The stand-in's "third-party" origin first: its URL goes into the build and every config.
+    shutil.rmtree(THIRD_PARTY, ignore_errors=True)
+    THIRD_PARTY.mkdir(parents=True)
+    shutil.copy2(CONFIGS / "analytics.js", THIRD_PARTY / "analytics.js")
+    third_party = serve(THIRD_PARTY)
+    analytics_url = f"http://127.0.0.1:{third_party.server_address[1]}/analytics.js"
+    prepared = prepare(analytics_url)
     servers = {c.name: serve(prepared["roots"][c.name]) for c in contestants}
     env = {
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
@@ -739,21 +892,25 @@ def main() -> None:
             for c in order:
                 origin = f"http://127.0.0.1:{servers[c.name].server_address[1]}"
                 r = run_once(c, origin, WORK / "profile")
+                if c.reject:
+                    r["after_reject"] = run_reject(c, origin, WORK / "profile", analytics_url)
                 runs[c.name].append(r)
                 print(f"  run {turn + 1}/{args.runs} {c.name:22} FCP {fmt(r['fcp_ms'])} ms, banner {fmt(r['painted_ms'])} ms, "
                       f"script {fmt(r['script_ms'])} ms, {r['bytes'] / 1024:.1f} KB"
                       f"{', return flash' if r.get('return_banner_frames') else ''}"
                       f"{', TIMED OUT' if r['timed_out'] else ''}", flush=True)
     finally:
-        for s in servers.values():
+        for s in [*servers.values(), third_party]:
             s.shutdown()
     env["load1_end"] = os.getloadavg()[0]
     env["accept_encoding"] = sorted(Handler.encodings_seen)
 
-    results = {"env": env, "runs": runs, "sizes": prepared["sizes"],
+    env["analytics_url"] = analytics_url
+    results = {"env": env, "runs": runs, "sizes": prepared["sizes"], "front": prepared["front"],
                "widget_only_classes": prepared["widget_only_classes"], "css_bytes": prepared["css_bytes"]}
     if args.only:
-        print(json.dumps({k: results[k] for k in ("sizes",)}, indent=1))
+        print(json.dumps({k: results[k] for k in ("sizes", "front")}, indent=1))
+        print(render_markdown(results, [c for c in CONTESTANTS if c in contestants]))
         return
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "widget.json").write_text(json.dumps(results, indent=1) + "\n")

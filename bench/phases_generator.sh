@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Where a `samtykke build` of the synthetic site spends its wall time, step by step: load (read,
-# validate, Markdown), render (templates), precompress, write (the staging tree), delete (the old
-# tree, after the swap). The binary prints each step with SAMTYKKE_PHASES=1 (generator/site/src/
-# build.rs); this runs a clean build and a rebuild over its output, `runs` times each, and prints
-# the median of every step. Complements profile_generator.sh, which says which functions burn CPU.
+# validate, Markdown), render+write (templates, .br/.gz and the staging tree, overlapped on every
+# core; compress-cpu and write-cpu are the thread time of those two within it), and, for a
+# rebuild, removal-lag: how long after the command returned its background process had removed
+# the old tree. The binary prints its steps with SAMTYKKE_PHASES=1 (generator/site/src/phases.rs);
+# this runs a clean build and a rebuild over its output, `runs` times each, and prints the median
+# of every step. Complements profile_generator.sh, which says which functions burn CPU.
 #
 #   bash bench/phases_generator.sh [pages] [runs] [binary] [extra build args...]
 #
@@ -29,6 +31,13 @@ one() { # $1: scenario, $2: output dir
     sed -n "s/^phase /$1 /p"
   ended=$(date +%s.%N)
   echo "$1 total $(echo "$ended - $started" | bc)"
+  # The old tree goes in the background: wait for it (untimed above) so the next run is not
+  # charged for it.
+  local parent name
+  parent=$(dirname "$2") name=$(basename "$2")
+  while compgen -G "$parent/.$name.*-*" >/dev/null; do sleep 0.02; done
+  [ "$1" = rebuild ] && echo "$1 removal-lag $(echo "$(date +%s.%N) - $ended" | bc)"
+  return 0
 }
 
 {

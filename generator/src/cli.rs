@@ -33,6 +33,9 @@ pub enum Command {
         #[command(flatten)]
         widget: WidgetArgs,
     },
+    /// Removes the output tree a build replaced (started by `build` itself, in the background).
+    #[command(name = "__remove-old-tree", hide = true)]
+    RemoveOldTree { path: PathBuf },
     #[cfg(feature = "serve")]
     /// Build into memory and serve on 127.0.0.1, rebuilding and reloading on every change.
     Serve {

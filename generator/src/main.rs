@@ -18,6 +18,7 @@ fn main() -> ExitCode {
             no_precompress,
             widget,
         } => cmd::build::run(&cli.root, out, base_url, no_precompress, &widget),
+        Command::RemoveOldTree { path } => cmd::build::remove_old_tree(&path),
         #[cfg(feature = "serve")]
         Command::Serve { port, widget } => cmd::serve::run(&cli.root, port, &widget),
         Command::Check { strict } => cmd::check::run(&cli.root, strict),

@@ -4,7 +4,7 @@ function loadAnalytics() {
   if (window.__analyticsLoading) return;
   window.__analyticsLoading = true;
   var s = document.createElement("script");
-  s.src = "/analytics.js";
+  s.src = {{analytics_src}};
   document.body.appendChild(s);
 }
 window.cookieconsent.initialise({

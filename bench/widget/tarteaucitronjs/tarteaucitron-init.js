@@ -34,7 +34,7 @@ tarteaucitron.services.standin = {
   cookies: ["__utma", "__utmb", "__utmc", "__utmz"],
   js: function () {
     "use strict";
-    tarteaucitron.addScript("/analytics.js");
+    tarteaucitron.addScript({{analytics_src}});
   },
   fallback: function () {},
 };

@@ -3,8 +3,10 @@
 
 use crate::model::{self, Site};
 use crate::output;
+use crate::phases;
 use crate::render::{self, Options, Rendered, WidgetBundle};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 pub use crate::error::Error;
@@ -71,22 +73,69 @@ pub fn render_site(root: &Path, options: &Options) -> Result<(Site, Rendered), E
     Ok((site, rendered))
 }
 
-/// Builds the site at `root` into `out`. On any error `out` is left as it was.
+/// Builds the site at `root` into `out`, and removes the old tree before returning. On any
+/// error `out` is left as it was.
 pub fn build(root: &Path, out: &Path, options: &Options) -> Result<Summary, Error> {
-    let started = Instant::now();
-    let (site, mut rendered) = render_site(root, options)?;
-    if options.precompress.unwrap_or(site.config.build.precompress) {
-        let started = Instant::now();
-        crate::compress::precompress(&mut rendered.files, &|path| earlier_file(out, path));
-        crate::phases::phase("precompress", started);
-    }
-    let written = output::write_atomically(out, &rendered.files)?;
+    let (summary, committed) = build_keeping_old(root, out, options)?;
+    let written = committed.remove_old();
     Ok(Summary {
-        pages: rendered.pages,
-        files: rendered.files.len(),
-        bytes: rendered.bytes(),
-        elapsed: started.elapsed(),
-        warnings: written.warnings,
-        languages: crate::translations::summary(&site),
+        warnings: [summary.warnings, written.warnings].concat(),
+        ..summary
     })
+}
+
+/// [`build`], leaving the old tree beside `out` for the caller to remove after it has reported
+/// (`samtykke build` hands it to a background process: on a rebuild, removing the old tree
+/// took as long as building the new one).
+///
+/// Streams: each page is rendered, compressed and written on every core, and dropped, so
+/// memory holds the model and a few pages, not the site.
+pub fn build_keeping_old(
+    root: &Path,
+    out: &Path,
+    options: &Options,
+) -> Result<(Summary, output::Committed), Error> {
+    let started = Instant::now();
+    let site = model::load(root)?;
+    phases::phase("load", started);
+    let precompress = options.precompress.unwrap_or(site.config.build.precompress);
+    let staging = output::Staging::begin(out)?;
+    let earlier = |sibling: &str, original: &[u8]| {
+        crate::compress::prepacked(sibling, original).or_else(|| earlier_file(out, sibling))
+    };
+    let files = AtomicUsize::new(0);
+    let bytes = AtomicUsize::new(0);
+    // Rendering, compressing and writing overlap on every core, so the profile gives their
+    // wall time as one, and the thread time spent compressing and writing within it.
+    let (compressing, writing) = (phases::Tally::default(), phases::Tally::default());
+    let write = |path: &str, data: &[u8]| -> Result<(), Error> {
+        writing.time(|| staging.write(path, data))?;
+        files.fetch_add(1, Ordering::Relaxed);
+        bytes.fetch_add(data.len(), Ordering::Relaxed);
+        Ok(())
+    };
+    let rendering = Instant::now();
+    let pages = render::render_into::<Error>(&site, options, &|path: String, data: Vec<u8>| {
+        write(&path, &data)?;
+        if precompress {
+            let made = compressing.time(|| crate::compress::siblings(&path, &data, &earlier));
+            for (sibling, packed) in made {
+                write(&sibling, &packed)?;
+            }
+        }
+        Ok(())
+    })?;
+    phases::phase("render+write", rendering);
+    compressing.report("compress-cpu");
+    writing.report("write-cpu");
+    let mut committed = staging.commit()?;
+    let summary = Summary {
+        pages,
+        files: files.into_inner(),
+        bytes: bytes.into_inner(),
+        elapsed: started.elapsed(),
+        warnings: committed.take_warnings(),
+        languages: crate::translations::summary(&site),
+    };
+    Ok((summary, committed))
 }

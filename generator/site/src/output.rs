@@ -16,9 +16,14 @@
 //!    which leaves a short moment with no output directory; a build killed in that moment
 //!    leaves the old tree in `.<name>.old-*` and the next build replaces it. The first build,
 //!    with no old output, renames without replacing.
-//! 5. remove the old tree (after an exchange it sits under the staging name). A failure here is
-//!    a warning, not a failed build: the new site is already in place, and the next build
-//!    removes the leftover as in step 2.
+//! 5. release the lock and remove the old tree (after an exchange it sits under the staging
+//!    name). `samtykke build` leaves that to a background process once it has reported, as
+//!    removing a large tree takes as long as writing it. A failure here is never a failed
+//!    build: the new site is already in place, and the next build removes the leftover as in
+//!    step 2 (tolerating a background removal that is still at work on it).
+//!
+//! [`Staging`] lets a build write each file as soon as it is rendered (steps 1–3 at its start,
+//! 4–5 at [`Staging::commit`]); [`write_atomically`] does all five for a tree in memory.
 //!
 //! `SAMTYKKE_FAILPOINT=after-stage|between-renames|after-exchange` aborts the process at that
 //! step and `SAMTYKKE_NO_EXCHANGE=1` forces the fallback: tests/output_swap.rs kills real builds
@@ -60,74 +65,200 @@ pub struct Written {
     pub warnings: Vec<String>,
 }
 
-/// Replaces `out` with exactly `files` (relative `/`-separated paths → bytes).
+/// Replaces `out` with exactly `files` (relative `/`-separated paths → bytes), and removes the
+/// old tree before returning.
 ///
 /// See the module comment for the order of steps and what a reader or a killed build sees.
 pub fn write_atomically(
     out: &Path,
     files: &BTreeMap<String, Vec<u8>>,
 ) -> Result<Written, OutputError> {
-    guard(out)?;
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(io_at(&parent))?;
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or(OutputError::Refused(
-            out.to_path_buf(),
-            "it has no directory name",
-        ))?;
-    let lock_path = parent.join(format!(".{name}.lock"));
-    let _lock = lock::exclusive(&lock_path).map_err(io_at(&lock_path))?;
-    // Checked again under the lock: another build may have changed `out` while we waited.
-    guard(out)?;
-
-    let mut written = Written::default();
-    remove_stale(&parent, &name, &mut written.warnings);
-
-    let stamp = format!(
-        "{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    );
-    let staging = parent.join(format!(".{name}.new-{stamp}"));
-    let retired = parent.join(format!(".{name}.old-{stamp}"));
-
+    let staging = Staging::begin(out)?;
     let started = std::time::Instant::now();
-    let staged = write_tree(&staging, files);
+    let staged = write_tree(staging.dir(), files);
     crate::phases::phase("write", started);
-    if let Err(e) = staged {
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(e);
-    }
-    failpoint("after-stage");
+    staged?;
+    Ok(staging.commit()?.remove_old())
+}
 
-    let old_tree = match swap::replace(&staging, out, &retired) {
-        Ok(old) => old,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(OutputError::Io(out.to_path_buf(), e));
-        }
-    };
-    failpoint("after-exchange");
+/// A new output tree being written beside `out` (steps 1–3 of the module comment), for a build
+/// that writes each file as soon as it is made rather than holding the whole site in memory.
+/// Dropped without [`Staging::commit`] (an error, a panic), it removes what it wrote and `out`
+/// is untouched.
+pub struct Staging {
+    out: PathBuf,
+    dir: PathBuf,
+    retired: PathBuf,
+    warnings: Vec<String>,
+    committed: bool,
+    // Last, so that it is released after the fields above are dropped.
+    _lock: lock::Lock,
+}
 
-    let started = std::time::Instant::now();
-    if let Some(old) = old_tree {
-        if let Err(e) = remove_tree(&old) {
-            written.warnings.push(format!(
-                "the new site is in {}, but the old one could not be removed from {}: {e}; the next build retries",
-                out.display(),
-                old.display()
-            ));
+impl Staging {
+    /// Takes the lock, removes dead builds' leftovers and makes the empty staging folder.
+    pub fn begin(out: &Path) -> Result<Staging, OutputError> {
+        guard(out)?;
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(io_at(&parent))?;
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or(OutputError::Refused(
+                out.to_path_buf(),
+                "it has no directory name",
+            ))?;
+        let lock_path = parent.join(format!(".{name}.lock"));
+        let lock = lock::exclusive(&lock_path).map_err(io_at(&lock_path))?;
+        // Checked again under the lock: another build may have changed `out` while we waited.
+        guard(out)?;
+
+        let mut warnings = Vec::new();
+        remove_stale(&parent, &name, &mut warnings);
+        let stamp = format!(
+            "{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        );
+        let dir = parent.join(format!(".{name}.new-{stamp}"));
+        std::fs::create_dir(&dir).map_err(io_at(&dir))?;
+        Ok(Staging {
+            out: out.to_path_buf(),
+            retired: parent.join(format!(".{name}.old-{stamp}")),
+            dir,
+            warnings,
+            committed: false,
+            _lock: lock,
+        })
+    }
+
+    /// The folder being written.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes one file (a relative `/`-separated path), making its folders. Safe to call from
+    /// several threads at once.
+    pub fn write(&self, relative: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        let path = inside(&self.dir, relative)?;
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder).map_err(io_at(folder))?;
+        }
+        std::fs::write(&path, bytes).map_err(|e| OutputError::Io(path, e))
+    }
+
+    /// Puts the staged tree at `out` in one step (steps 4–5 of the module comment) and releases
+    /// the lock. The old tree is left to the caller: [`Committed::remove_old`].
+    pub fn commit(mut self) -> Result<Committed, OutputError> {
+        failpoint("after-stage");
+        let old = swap::replace(&self.dir, &self.out, &self.retired)
+            .map_err(|e| OutputError::Io(self.out.clone(), e))?;
+        self.committed = true;
+        failpoint("after-exchange");
+        Ok(Committed {
+            out: self.out.clone(),
+            old,
+            warnings: std::mem::take(&mut self.warnings),
+        })
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = remove_tree(&self.dir);
         }
     }
-    crate::phases::phase("delete", started);
-    Ok(written)
+}
+
+/// The new tree is in place; the old one, if there was one, sits beside it under a staging
+/// name until it is removed (or, if nobody does, the next build removes it as a leftover).
+#[derive(Debug)]
+pub struct Committed {
+    out: PathBuf,
+    old: Option<PathBuf>,
+    warnings: Vec<String>,
+}
+
+impl Committed {
+    /// Where the old tree is now, for a caller that removes it later ([`remove_old_tree`]).
+    pub fn old_tree(&self) -> Option<&Path> {
+        self.old.as_deref()
+    }
+
+    /// What there is to tell the editor so far (leftovers of dead builds that stayed).
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// Removes the old tree now. A tree that cannot be removed is a warning: the site is in place.
+    pub fn remove_old(mut self) -> Written {
+        let started = std::time::Instant::now();
+        if let Some(old) = self.old.take() {
+            if let Err(e) = remove_tree(&old) {
+                self.warnings.push(format!(
+                    "the new site is in {}, but the old one could not be removed from {}: {e}; the next build retries",
+                    self.out.display(),
+                    old.display()
+                ));
+            }
+        }
+        crate::phases::phase("delete", started);
+        Written {
+            warnings: self.warnings,
+        }
+    }
+}
+
+/// Removes an old output tree that [`Committed::old_tree`] named, for a caller that does so
+/// after it has reported (`samtykke build` hands it to a background process). Refuses any
+/// folder that is not a staging folder beside an output's lock file, so it cannot be turned
+/// into a general `rm -rf`.
+pub fn remove_old_tree(old: &Path) -> io::Result<()> {
+    let refuse = |why: &str| io::Error::other(format!("{}: {why}", old.display()));
+    let name = old
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| refuse("not a staging folder"))?;
+    let output = name
+        .strip_prefix('.')
+        .and_then(|rest| {
+            rest.split_once(".new-")
+                .or_else(|| rest.split_once(".old-"))
+        })
+        .map(|(output, _)| output)
+        .filter(|output| !output.is_empty())
+        .ok_or_else(|| refuse("not a staging folder"))?;
+    let parent = old.parent().unwrap_or(Path::new("."));
+    if !parent.join(format!(".{output}.lock")).is_file() {
+        return Err(refuse("no output lock file beside it"));
+    }
+    match std::fs::symlink_metadata(old) {
+        Ok(meta) if meta.is_dir() => remove_tree(old),
+        Ok(_) => Err(refuse("not a folder")),
+        // Removed already (by the next build, as a leftover).
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// `root` joined with a relative `/`-separated output path that stays inside it.
+fn inside(root: &Path, relative: &str) -> Result<PathBuf, OutputError> {
+    if relative
+        .split('/')
+        .any(|part| part == ".." || part == "." || part.is_empty())
+    {
+        return Err(OutputError::Refused(
+            root.join(relative),
+            "the path leaves the output directory",
+        ));
+    }
+    Ok(root.join(relative))
 }
 
 /// Aborts the process at a named step when `SAMTYKKE_FAILPOINT` names it, so the crash tests can
@@ -280,15 +411,7 @@ fn write_tree(root: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<(), Outp
     // Folders by depth, so that each level's parents exist before it is made.
     let mut levels: Vec<BTreeSet<&str>> = Vec::new();
     for relative in files.keys() {
-        if relative
-            .split('/')
-            .any(|part| part == ".." || part.is_empty())
-        {
-            return Err(OutputError::Refused(
-                root.join(relative),
-                "the path leaves the output directory",
-            ));
-        }
+        inside(root, relative)?;
         for (depth, (slash, _)) in relative.match_indices('/').enumerate() {
             if levels.len() <= depth {
                 levels.push(BTreeSet::new());
@@ -324,8 +447,13 @@ fn first_error(
 
 /// Removes the tree at `dir` on every core, level by level: on a rebuild the old tree has as
 /// many files as the new one, and removing them one by one took longer than writing them.
-/// Symlinks are removed, never followed.
+/// Symlinks are removed, never followed. Whatever is already gone counts as removed: the next
+/// build may clear a leftover while the background removal of `samtykke build` still runs.
 fn remove_tree(dir: &Path) -> io::Result<()> {
+    let gone = |r: io::Result<()>| match r {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    };
     let mut levels = vec![vec![dir.to_path_buf()]];
     while let Some(level) = levels.last() {
         // Each folder's files go now; its subfolders make the next level.
@@ -333,12 +461,20 @@ fn remove_tree(dir: &Path) -> io::Result<()> {
             .par_iter()
             .map(|folder| {
                 let mut subfolders = Vec::new();
-                for entry in std::fs::read_dir(folder)? {
-                    let entry = entry?;
-                    if entry.file_type()?.is_dir() {
-                        subfolders.push(entry.path());
-                    } else {
-                        std::fs::remove_file(entry.path())?;
+                let entries = match std::fs::read_dir(folder) {
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(subfolders),
+                    other => other?,
+                };
+                for entry in entries {
+                    let entry = match entry {
+                        Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                        other => other?,
+                    };
+                    match entry.file_type() {
+                        Ok(t) if t.is_dir() => subfolders.push(entry.path()),
+                        Ok(_) => gone(std::fs::remove_file(entry.path()))?,
+                        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(e),
                     }
                 }
                 Ok(subfolders)
@@ -357,7 +493,9 @@ fn remove_tree(dir: &Path) -> io::Result<()> {
     }
     // Deepest first, so each folder is empty when it goes.
     for level in levels.iter().rev() {
-        level.par_iter().try_for_each(std::fs::remove_dir)?;
+        level
+            .par_iter()
+            .try_for_each(|folder| gone(std::fs::remove_dir(folder)))?;
     }
     Ok(())
 }

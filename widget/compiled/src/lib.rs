@@ -13,3 +13,12 @@ pub const WASM: &[u8] = include_bytes!("../samtykke_bg.wasm");
 /// `BUILD.toml`: the versions of rustc, wasm-bindgen and wasm-opt, whether std was built from
 /// source, and `inputs_sha256`.
 pub const BUILD: &str = include_str!("../BUILD.toml");
+
+/// [`JS`] and [`WASM`] compressed as a build would compress them (brotli 11, gzip 9), made by
+/// `build.rs` when this crate was compiled, so that a build does not spend its time on them.
+pub mod packed {
+    pub const JS_BR: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/samtykke.js.br"));
+    pub const JS_GZ: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/samtykke.js.gz"));
+    pub const WASM_BR: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/samtykke_bg.wasm.br"));
+    pub const WASM_GZ: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/samtykke_bg.wasm.gz"));
+}

@@ -20,7 +20,8 @@ use crate::widget_config;
 use context::{LanguageContext, PageView, TranslationView};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::{Mutex, PoisonError};
 use tera::Tera;
 
 /// The compiled widget: wasm-bindgen's JS glue and the WASM module.
@@ -181,7 +182,34 @@ struct Shared {
     revisions_json: String,
 }
 
+/// The whole site in memory (`serve`, `check`, the tests). `build` streams it instead: [`render_into`].
 pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
+    let files = Mutex::new(BTreeMap::new());
+    let pages = render_into(site, options, &|path, bytes| {
+        files
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(path, bytes);
+        Ok::<(), RenderError>(())
+    })?;
+    Ok(Rendered {
+        files: files.into_inner().unwrap_or_else(PoisonError::into_inner),
+        pages,
+    })
+}
+
+/// Where each rendered file goes as soon as it is made (output path, bytes). It is called from
+/// every core at once, so that pages never all sit in memory together.
+pub type Sink<'a, E> = &'a (dyn Fn(String, Vec<u8>) -> Result<(), E> + Sync);
+
+/// Renders every file of the site into `sink`; returns how many pages there were. Stops at the
+/// first error, reporting the first in the site's order (not whichever thread failed first);
+/// files already handed to `sink` are then the caller's to throw away.
+pub fn render_into<E: From<RenderError> + Send>(
+    site: &Site,
+    options: &Options,
+    sink: Sink<E>,
+) -> Result<usize, E> {
     let base = Base::of(site, options);
     let tera = load_templates(site)?;
     let mut assets = assets::Assets::default();
@@ -199,21 +227,37 @@ pub fn render(site: &Site, options: &Options) -> Result<Rendered, RenderError> {
     assets.add_theme_static(statics);
     let shared = shared(site, options, &base, &mut assets)?;
 
-    let mut rendered = Rendered::default();
-    render_pages(site, &tera, &base, &shared, &mut rendered)?;
-    render_meta_files(site, &tera, &base, &mut rendered)?;
+    // The header files name every file by its class (page, fingerprinted asset, other), so
+    // the names are kept as the files go by, and those files come last.
+    let names = Mutex::new(Vec::new());
+    let emit = |path: String, bytes: Vec<u8>| {
+        names
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(path.clone());
+        sink(path, bytes)
+    };
+    let pages = render_pages(site, &tera, &base, &shared, &emit)?;
+    render_meta_files(site, &tera, &base, &emit)?;
     // On every build, so a receipts service can be pointed at it before the widget is.
-    rendered.files.insert(
+    emit(
         "samtykke/revisions.json".to_owned(),
         shared.revisions_json.clone().into_bytes(),
-    );
-    rendered.files.append(&mut assets.files);
-    // The header files name every file by its class (page, fingerprinted asset, other), so
-    // they come last, once every file is known.
+    )?;
+    for (path, bytes) in std::mem::take(&mut assets.files) {
+        emit(path, bytes)?;
+    }
+    let names: BTreeSet<String> = names
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .into_iter()
+        .collect();
     let settings = headers::Settings::from_config(&site.config.headers, &base.url);
-    let model = headers::Model::new(&shared.policy, &settings, rendered.files.keys());
-    rendered.files.extend(headers::files(&model));
-    Ok(rendered)
+    let model = headers::Model::new(&shared.policy, &settings, names.iter());
+    for (path, bytes) in headers::files(&model) {
+        sink(path, bytes)?;
+    }
+    Ok(pages)
 }
 
 /// The brand's colours and the printed pages' footers, put before the theme's `style.css`.
@@ -391,13 +435,13 @@ fn gated_scripts(site: &Site) -> Vec<GatedScript> {
 }
 
 /// Every page in every language, and the 404 page in the default language.
-fn render_pages(
+fn render_pages<E: From<RenderError> + Send>(
     site: &Site,
     tera: &Tera,
     base: &Base,
     shared: &Shared,
-    rendered: &mut Rendered,
-) -> Result<(), RenderError> {
+    emit: &(dyn Fn(String, Vec<u8>) -> Result<(), E> + Sync),
+) -> Result<usize, E> {
     let templates: HashSet<&str> = tera.get_template_names().collect();
     let languages: BTreeMap<&str, LanguageContext> = site
         .languages
@@ -417,30 +461,31 @@ fn render_pages(
     let nav_for = |lang: &str| navs.get(lang).map(Vec::as_slice).unwrap_or_default();
 
     // Pages are independent of each other once the shared parts above exist, so they render
-    // on every core. `collect` keeps the model's order, and the files go into the map in that
-    // order, so the output (and which error is reported first) does not depend on scheduling.
-    let pages: Vec<Result<(String, Vec<u8>), RenderError>> = site
+    // on every core, each going to `emit` as soon as it is made. `collect` keeps the model's
+    // order, so which error is reported first does not depend on scheduling.
+    let pages: Vec<Result<(), E>> = site
         .pages
         .par_iter()
         .filter_map(|page| {
             let language = languages.get(page.lang.as_str())?;
-            Some(render_page(
-                site,
-                page,
-                language,
-                nav_for(&page.lang),
-                tera,
-                &templates,
-                base,
-                shared,
-            ))
+            Some(
+                render_page(
+                    site,
+                    page,
+                    language,
+                    nav_for(&page.lang),
+                    tera,
+                    &templates,
+                    base,
+                    shared,
+                )
+                .map_err(E::from)
+                .and_then(|(path, html)| emit(path, html)),
+            )
         })
         .collect();
-    for page in pages {
-        let (path, html) = page?;
-        rendered.files.insert(path, html);
-        rendered.pages += 1;
-    }
+    let count = pages.len();
+    pages.into_iter().collect::<Result<(), E>>()?;
 
     if let Some(language) = languages.get(site.default_language()) {
         let view = not_found_view(language, &base.url);
@@ -452,12 +497,12 @@ fn render_pages(
             gated_scripts: &shared.gated_scripts,
         };
         let html = render_template(tera, "404.html", &cx, "404.html")?;
-        rendered.files.insert(
+        emit(
             "404.html".to_owned(),
             prefix::under(&html, &base.prefix).into_bytes(),
-        );
+        )?;
     }
-    Ok(())
+    Ok(count)
 }
 
 /// One page through its template: its output path and HTML.
@@ -525,12 +570,12 @@ struct SitemapLink {
 /// The files hosts and crawlers read: `sitemap.xml` and `robots.txt` through the theme's
 /// templates, and `_headers`. The templates get their URLs already escaped (see [`xml_text`]),
 /// so no URL, however odd its `base_url` or path, can end an element or a line early.
-fn render_meta_files(
+fn render_meta_files<E: From<RenderError>>(
     site: &Site,
     tera: &Tera,
     base: &Base,
-    rendered: &mut Rendered,
-) -> Result<(), RenderError> {
+    emit: &dyn Fn(String, Vec<u8>) -> Result<(), E>,
+) -> Result<(), E> {
     let absolute = |url: &str| xml_text(&format!("{}{url}", base.url));
     let urls: Vec<SitemapUrl> = site
         .pages
@@ -562,7 +607,7 @@ fn render_meta_files(
         let text = tera
             .render(name, cx)
             .map_err(|e| template_error(&format!("cannot render {name}"), e))?;
-        rendered.files.insert(name.to_owned(), text.into_bytes());
+        emit(name.to_owned(), text.into_bytes())?;
     }
     Ok(())
 }
