@@ -213,6 +213,11 @@ for key in "${RUN_ORDER[@]}"; do
   # 0: all caught; 2: missed; 3: timeouts; 4: the baseline failed. Anything else is an error.
   case $rc in 0|3) ;; 2) status=2 ;; *) die "$package: cargo-mutants exited $rc (see $run_out/mutants.out)";; esac
   outcome=$run_out/mutants.out/outcomes.json
+  if [ -n "$diff_file" ] && [ $rc = 0 ] && [ ! -f "$outcome" ]; then
+    # --in-diff on a change that touches none of the package's listed files (or only tests).
+    log "${groups[*]}: no mutants on the changed lines"
+    continue
+  fi
   [ -f "$outcome" ] || die "$package: no $outcome"
   specs=()
   for g in "${groups[@]}"; do
