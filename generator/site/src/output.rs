@@ -678,6 +678,13 @@ mod tests {
         let clash = files(&[("0.html", "new"), ("a", "file"), ("a/b.html", "new b")]);
         let err = write_atomically(&out, &clash).expect_err("the clash fails the write");
         assert!(matches!(err, OutputError::Io(..)), "{err}");
+        // The message names the path that failed (`a`, in the staging folder) and the error.
+        let message = err.to_string();
+        assert!(message.contains(".dist.new-"), "{message}");
+        assert!(
+            message.contains(&format!("{}a: ", std::path::MAIN_SEPARATOR)),
+            "{message}"
+        );
         assert_eq!(read_tree(&out).expect("read"), old);
         assert_eq!(leftovers(dir.path()), Vec::<String>::new());
     }
@@ -700,8 +707,16 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let out = dir.path().join("dist");
         write_atomically(&out, &files(&[("index.html", "old")])).expect("first");
-        let err = write_atomically(&out, &files(&[("../escape.html", "bad")]));
-        assert!(err.is_err());
+        let err = write_atomically(&out, &files(&[("../escape.html", "bad")]))
+            .expect_err("a path outside the output is refused");
+        // What the editor reads names the offending path and why.
+        let message = err.to_string();
+        assert!(message.starts_with("refusing to replace "), "{message}");
+        assert!(message.contains("escape.html"), "{message}");
+        assert!(
+            message.ends_with(": the path leaves the output directory"),
+            "{message}"
+        );
         assert_eq!(
             std::fs::read_to_string(out.join("index.html"))
                 .ok()
@@ -738,6 +753,98 @@ mod tests {
             assert_eq!(read_tree(&out).expect("read"), before, "{marker}");
             assert!(out.join(marker).exists());
         }
+    }
+
+    #[test]
+    fn a_staged_build_puts_its_files_in_place_and_hands_over_the_old_tree() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("dist");
+        write_atomically(&out, &files(&[("index.html", "old")])).expect("first");
+        let staging = Staging::begin(&out).expect("begin");
+        staging.write("index.html", b"new").expect("write");
+        staging
+            .write("a/b/c.css", b"c")
+            .expect("write below new folders");
+        assert!(matches!(
+            staging.write("../x.html", b"x"),
+            Err(OutputError::Refused(..))
+        ));
+        let mut committed = staging.commit().expect("commit");
+        assert_eq!(committed.take_warnings(), Vec::<String>::new());
+        assert_eq!(
+            read_tree(&out).expect("read"),
+            files(&[("a/b/c.css", "c"), ("index.html", "new")])
+        );
+        let old = committed.old_tree().expect("the old tree").to_path_buf();
+        assert_eq!(
+            std::fs::read_to_string(old.join("index.html"))
+                .ok()
+                .as_deref(),
+            Some("old")
+        );
+        remove_old_tree(&old).expect("the old tree goes");
+        assert!(!old.exists());
+        remove_old_tree(&old).expect("already gone (a later build removed it) is fine");
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+    }
+
+    /// `remove_old_tree` runs in a background process on a path it is handed: it must not
+    /// become a general `rm -rf`.
+    #[test]
+    fn remove_old_tree_removes_nothing_but_a_staging_folder_beside_an_output_lock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("dist");
+        write_atomically(&out, &files(&[("index.html", "x")])).expect("build");
+        let keep = |path: &Path| {
+            std::fs::create_dir_all(path).expect("mkdir");
+            std::fs::write(path.join("mine.txt"), "mine").expect("write");
+        };
+        let refused = |path: &Path, why: &str| {
+            let err = remove_old_tree(path).expect_err("refused");
+            assert!(err.to_string().ends_with(why), "{err}");
+        };
+        // Not named like a staging folder, or named for no output.
+        for name in ["dist", "site", ".dist.lock.d", "..new-1"] {
+            let path = dir.path().join(name);
+            if name != "dist" {
+                keep(&path);
+            }
+            refused(&path, "not a staging folder");
+        }
+        std::fs::write(dir.path().join("..lock"), "").expect("write");
+        refused(&dir.path().join("..new-1"), "not a staging folder");
+        // Named like one, but no output's lock file beside it.
+        let stray = dir.path().join(".other.new-1");
+        keep(&stray);
+        refused(&stray, "no output lock file beside it");
+        // Beside the lock, but a file or a link rather than a folder: the link's target stays.
+        let file = dir.path().join(".dist.old-1");
+        std::fs::write(&file, "x").expect("write");
+        refused(&file, "not a folder");
+        let target = dir.path().join("elsewhere");
+        keep(&target);
+        #[cfg(unix)]
+        {
+            let link = dir.path().join(".dist.old-2");
+            std::os::unix::fs::symlink(&target, &link).expect("symlink");
+            refused(&link, "not a folder");
+        }
+        for path in [
+            "site",
+            ".dist.lock.d",
+            "..new-1",
+            ".other.new-1",
+            "elsewhere",
+        ] {
+            assert!(dir.path().join(path).join("mine.txt").is_file(), "{path}");
+        }
+        assert!(file.is_file());
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html"))
+                .ok()
+                .as_deref(),
+            Some("x")
+        );
     }
 
     #[test]

@@ -731,6 +731,58 @@ lifetime = { nb = "1 år" }
     }
 
     #[test]
+    fn each_optional_category_may_start_exactly_its_own_services_scripts_and_frames() {
+        // A second service in `marketing`, with a script declared twice and a framed origin;
+        // `video` (no category) and `site` (necessary cookies only) start nothing.
+        let inventory = format!(
+            "{BASE}
+[services.tube]
+name = \"Tube\"
+provider = \"Tube AS\"
+host = \"tube.example\"
+category = \"marketing\"
+scripts = [{{ src = \"https://cdn.tube.example/player.js\" }}, {{ src = \"https://cdn.tube.example/player.js\", async = true }}]
+frames = [\"https://www.youtube-nocookie.com\"]
+"
+        );
+        let inventory: InventoryFile = toml::from_str(&inventory).expect("valid inventory");
+        let site: SiteFile = toml::from_str(SITE).expect("valid site");
+        let config = derive(&site, &inventory);
+        let rules: Vec<(&str, Vec<&str>, Vec<&str>)> = config
+            .categories
+            .iter()
+            .map(|c| {
+                (
+                    c.id.as_str(),
+                    c.sources.iter().map(String::as_str).collect(),
+                    c.frames.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                ("necessary", vec![], vec![]),
+                (
+                    "analytics",
+                    vec!["https://www.google-analytics.com/ga.js"],
+                    vec![]
+                ),
+                (
+                    "marketing",
+                    vec!["https://cdn.tube.example/player.js"],
+                    vec!["https://www.youtube-nocookie.com"]
+                ),
+            ]
+        );
+        // What the widget then lets each grant start.
+        assert_eq!(config.check(), Ok(()));
+        assert!(config.may_start("analytics", "https://www.google-analytics.com/ga.js"));
+        assert!(!config.may_start("marketing", "https://www.google-analytics.com/ga.js"));
+        assert!(!config.may_start("analytics", "https://cdn.tube.example/player.js"));
+    }
+
+    #[test]
     fn embedded_json_cannot_close_its_script_element() {
         let inventory: InventoryFile =
             toml::from_str(&BASE.replace("PHPSESSID", "a</script>b")).expect("valid");

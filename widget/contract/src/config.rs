@@ -586,6 +586,43 @@ pub(crate) mod tests {
         );
     }
 
+    #[test]
+    fn category_ids_are_plain_words_and_a_config_with_any_other_is_refused() {
+        for id in ["analytics", "a", "A-b_9", "0"] {
+            assert!(is_category_id(id), "{id}");
+        }
+        for id in [
+            "",
+            "two words",
+            "a.b",
+            "a:b",
+            "æ",
+            "a\"",
+            "a,b",
+            "<x>",
+            "a\n",
+        ] {
+            assert!(!is_category_id(id), "{id:?}");
+        }
+        // The category is renamed in its cookie rules too, so that the id is the config's only
+        // flaw (a rule naming an unknown category would be refused for that alone).
+        for (id, verdict) in [
+            ("stats-2_b", Ok(())),
+            ("two words", Err(ConfigError::Invalid)),
+            ("", Err(ConfigError::Invalid)),
+            ("a.b", Err(ConfigError::Invalid)),
+        ] {
+            let mut config = hesbynett();
+            config.categories[1].id = id.into();
+            for rule in &mut config.cookies {
+                if rule.category == "analytics" {
+                    rule.category = id.into();
+                }
+            }
+            assert_eq!(config.check(), verdict, "{id:?}");
+        }
+    }
+
     prop_compose! {
         fn any_config()(
             revision in "\\PC{1,16}",

@@ -408,6 +408,59 @@ mod tests {
     }
 
     #[test]
+    fn every_number_form_json_allows_reads_and_only_plain_integers_are_exact() {
+        // Signs on the exponent, both cases of `e`, fractions with exponents: all JSON, none exact.
+        for text in [
+            "1e+5", "1E-2", "1e5", "1E+0", "-1.5e+10", "0.5", "-0", "10.25E-3",
+        ] {
+            assert_eq!(parse(text), Ok(Json::OtherNumber), "{text}");
+            assert!(
+                serde_json::from_str::<serde_json::Value>(text).is_ok(),
+                "{text}"
+            );
+        }
+        // Inside a document the number ends where JSON says it does.
+        assert_eq!(
+            parse("[1e+5,2,3E-1]"),
+            Ok(Json::Array(vec![
+                Json::OtherNumber,
+                Json::Int(2),
+                Json::OtherNumber
+            ]))
+        );
+        for text in ["1e+", "1E-", "1e+-5", "1.e5", "+1"] {
+            assert_eq!(parse(text), Err(SyntaxError), "{text}");
+        }
+    }
+
+    #[test]
+    fn unicode_escapes_read_in_either_case() {
+        assert_eq!(
+            parse(r#""\u00C6\u00e6\u00Ff""#),
+            Ok(Json::Str("Ææÿ".into()))
+        );
+        assert_eq!(parse(r#""\uD83C\uDF6A""#), Ok(Json::Str("🍪".into())));
+        assert_eq!(parse(r#""\uABCD""#), Ok(Json::Str("\u{abcd}".into())));
+        assert_eq!(parse(r#""\u00G0""#), Err(SyntaxError));
+    }
+
+    #[test]
+    fn every_escape_json_defines_reads_as_its_character() {
+        // `\/` is never written by serde_json, but is JSON, and the other short escapes are
+        // only written for control characters a random string rarely holds.
+        assert_eq!(
+            parse(r#""a\"b\\c\/d\be\ff\ng\rh\ti""#),
+            Ok(Json::Str("a\"b\\c/d\u{8}e\u{c}f\ng\rh\ti".into()))
+        );
+        for text in [r#""\/""#, r#""\b""#, r#""\f""#, r#""\r""#, r#""\t""#] {
+            let read = parse(text).ok().and_then(|v| v.as_string());
+            let theirs: Option<String> = serde_json::from_str(text).ok();
+            assert!(theirs.is_some(), "{text} is JSON");
+            assert_eq!(read, theirs, "{text}");
+        }
+    }
+
+    #[test]
     fn surrogate_pairs_join_and_lone_halves_fail() {
         assert_eq!(parse(r#""\ud83c\udf6a""#), Ok(Json::Str("🍪".into())));
         assert_eq!(parse(r#""\ud83c""#), Err(SyntaxError));
@@ -455,6 +508,24 @@ mod tests {
     }
 
     #[test]
+    fn the_nesting_limit_is_exact_for_arrays_and_objects() {
+        // The outermost value is at depth 0, so values down to depth MAX_DEPTH are read: that is
+        // MAX_DEPTH + 1 containers, and one more is refused, whichever kind nests.
+        let arrays = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        let objects = |n: usize| format!("{}{{}}{}", "{\"a\":".repeat(n - 1), "}".repeat(n - 1));
+        for n in [1, MAX_DEPTH, MAX_DEPTH + 1] {
+            assert!(parse(&arrays(n)).is_ok(), "{n} arrays");
+            assert!(parse(&objects(n)).is_ok(), "{n} objects");
+        }
+        assert_eq!(parse(&arrays(MAX_DEPTH + 2)), Err(SyntaxError));
+        assert_eq!(parse(&objects(MAX_DEPTH + 2)), Err(SyntaxError));
+        // A scalar at the deepest level counts as a level of its own.
+        let scalar = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        assert!(parse(&scalar(MAX_DEPTH)).is_ok());
+        assert_eq!(parse(&scalar(MAX_DEPTH + 1)), Err(SyntaxError));
+    }
+
+    #[test]
     fn fields_deny_unknown_and_duplicate_names() {
         let v = parse(r#"{"a":1,"b":2}"#).unwrap();
         let [b, a] = v.fields(["b", "a"]).unwrap();
@@ -463,6 +534,12 @@ mod tests {
         assert!(v.fields(["a"]).is_none(), "an unknown field");
         assert!(v.fields(["a", "c"]).is_none());
         assert!(parse(r#"{"a":1,"a":1}"#).unwrap().fields(["a"]).is_none());
+        // As many fields as names, but one twice: the repeat stands in for a missing name.
+        let twice = parse(r#"{"a":1,"a":2}"#).unwrap();
+        assert!(twice.fields(["a", "b"]).is_none());
+        assert!(twice.fields(["b", "a"]).is_none());
+        let late = parse(r#"{"a":1,"b":2,"b":3}"#).unwrap();
+        assert!(late.fields(["a", "b", "c"]).is_none());
         assert!(parse("[1]").unwrap().fields(["a"]).is_none());
     }
 

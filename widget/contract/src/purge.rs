@@ -252,6 +252,23 @@ mod tests {
     }
 
     #[test]
+    fn a_path_with_a_control_character_adds_no_path_and_no_line() {
+        // Deletions are written one per line: a newline in the page's path must not start
+        // another write, nor any control character reach a `path` attribute.
+        for path in ["/a\nb/", "/a\rb", "/a/\u{0}", "/\u{1f}x/", "/a\tb/"] {
+            assert_eq!(paths(path), ["/"], "{path:?}");
+            let lines = deletions(&["_ga"], "hesbynett.no", path, false);
+            assert_eq!(lines.lines().count(), 3, "{path:?}");
+            assert!(lines
+                .lines()
+                .all(|l| l.starts_with("_ga=;max-age=0;path=/;") || l == "_ga=;max-age=0;path=/"));
+        }
+        // RFC 6265 lets a path hold any other character but `;`, a space included.
+        assert_eq!(paths("/a b/"), ["/", "/a b", "/a b/"]);
+        assert_eq!(paths("/~x!/"), ["/", "/~x!", "/~x!/"]);
+    }
+
+    #[test]
     fn deletions_cover_every_domain_with_every_path() {
         let lines = deletions(&["_ga", "__utma"], "www.hesbynett.no", "/a/b/", true);
         let lines: Vec<&str> = lines.lines().collect();

@@ -174,6 +174,12 @@ mod tests {
         ] {
             assert_eq!(Hash::parse(bad), None, "{bad}");
         }
+        // Base64 of 31 or 33 bytes is 44 characters long too, but only 32 bytes are a SHA-256.
+        for len in [31, 33] {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(vec![7u8; len]);
+            assert_eq!(b64.len(), 44);
+            assert_eq!(Hash::parse(&format!("'sha256-{b64}'")), None, "{len} bytes");
+        }
     }
 
     #[test]
