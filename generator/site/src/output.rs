@@ -859,4 +859,21 @@ mod tests {
             Some("not a dir")
         );
     }
+
+    #[test]
+    fn a_file_is_written_only_at_a_plain_path_inside_the_staging_folder() {
+        let root = Path::new("/staging");
+        for plain in ["index.html", "en/kontakt/index.html", "a.b/..c/d..e"] {
+            assert_eq!(inside(root, plain).ok(), Some(root.join(plain)), "{plain}");
+        }
+        // Each kind of part that could leave the folder, or name it twice, on its own.
+        for refused in ["../x", "a/../../x", "./x", "a/./x", "", "/x", "a//x", "a/"] {
+            let e = inside(root, refused).expect_err(refused);
+            assert!(
+                e.to_string()
+                    .contains("the path leaves the output directory"),
+                "{refused}: {e}"
+            );
+        }
+    }
 }
