@@ -737,6 +737,11 @@ def fmt(v, digits=0, unit=""):
     return "–" if v is None else f"{v:,.{digits}f}{unit}".replace(",", " ")
 
 
+def with_consent(contestants: list, runs: dict):
+    """Each contestant that has a banner to accept (not the bare page), with its runs."""
+    return [(c, runs[c.name]) for c in contestants if c.accept is not None]
+
+
 def render_markdown(results: dict, contestants: list = CONTESTANTS) -> str:
     env, runs, sizes, front = results["env"], results["runs"], results["sizes"], results["front"]
     lines = [
@@ -783,10 +788,7 @@ def render_markdown(results: dict, contestants: list = CONTESTANTS) -> str:
         "| contestant | stand-in ran before consent | ran after “accept all” | banner flashed on return visit | ran on return visit |",
         "|---|--:|--:|--:|--:|",
     ]
-    for c in contestants:
-        if c.accept is None:
-            continue
-        rs = runs[c.name]
+    for c, rs in with_consent(contestants, runs):
         n = len(rs)
         count = lambda key: sum(1 for r in rs if r.get(key))  # noqa: E731
         flashed = sum(1 for r in rs if r.get("return_banner_frames", 0) > 0)
@@ -812,10 +814,7 @@ def render_markdown(results: dict, contestants: list = CONTESTANTS) -> str:
         "after reject: stand-in fetched / ran / banner flashed |",
         "|---|--:|---|---|---|",
     ]
-    for c in contestants:
-        if c.accept is None:
-            continue
-        rs = runs[c.name]
+    for c, rs in with_consent(contestants, runs):
         rj = [r["after_reject"] for r in rs if "after_reject" in r]
         reject = (f"{fetched([r['return_fetched'] for r in rj])} | "
                   f"{sum(r['analytics_fetched'] for r in rj)}/{len(rj)} / {sum(r['ran'] for r in rj)}/{len(rj)} / "
