@@ -617,6 +617,31 @@ mod tests {
     }
 
     #[test]
+    fn a_shortcode_call_parses_to_its_name_and_every_argument() {
+        let (name, args) =
+            parse_shortcode(r#" embed( provider = "youtube" , id="a,b" ) "#).expect("parses");
+        assert_eq!(name, "embed");
+        let expected = BTreeMap::from([
+            ("id".to_owned(), "a,b".to_owned()),
+            ("provider".to_owned(), "youtube".to_owned()),
+        ]);
+        assert_eq!(args, expected);
+        // A name that runs to the end, no name at all, two arguments without a comma.
+        assert_eq!(
+            parse_shortcode("cookies").err(),
+            Some((7, "expected `(` after the shortcode name"))
+        );
+        assert_eq!(
+            parse_shortcode(r#"  (a="1")"#).err(),
+            Some((2, "expected a shortcode name"))
+        );
+        assert_eq!(
+            parse_shortcode(r#"x(a="1" b="2")"#).err(),
+            Some((8, "expected `,` or `)`"))
+        );
+    }
+
+    #[test]
     fn malformed_shortcodes_say_what_was_expected() {
         let (_, errors) = run("{{ contact(x=1) }}\n");
         let d = errors.iter().next().expect("error");
