@@ -1,5 +1,6 @@
-//! The pipeline every command runs: load (content → validate → model) and render, in memory;
-//! `build` then writes the result atomically. `check` and serve's rebuild use [`render_site`].
+//! The pipeline every command runs: load (content → validate → model), then render. `check` and
+//! serve's rebuild render into memory ([`render_site`]); `build` streams each file into a staging
+//! tree as it is rendered and swaps it in atomically ([`build_keeping_old`]).
 
 use crate::model::{self, Site};
 use crate::output;
@@ -51,7 +52,7 @@ pub fn read_widget(dir: &Path) -> Result<WidgetBundle, Error> {
 
 /// A file of the output tree that is about to be replaced, for its compressed siblings: only a
 /// regular file of sane size (a FIFO or a symlink there is not opened). What is read is only
-/// used if it decompresses to the new file's exact bytes (see `compress::precompress`).
+/// used if it decompresses to the new file's exact bytes (see `compress::siblings`).
 fn earlier_file(out: &Path, path: &str) -> Option<Vec<u8>> {
     const MAX: u64 = 64 << 20;
     let path = out.join(path);

@@ -4,8 +4,6 @@
 //! or not at all.
 
 use crate::render::headers::COMPRESSIBLE;
-use rayon::prelude::*;
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
 /// Whether a file gets compressed siblings, by its extension.
@@ -107,15 +105,6 @@ pub fn prepacked(sibling: &str, original: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
-/// Adds the [`siblings`] of every file in `files`, on every core.
-pub fn precompress(files: &mut BTreeMap<String, Vec<u8>>, earlier: Earlier) {
-    let made: Vec<(String, Vec<u8>)> = files
-        .par_iter()
-        .flat_map_iter(|(path, bytes)| siblings(path, bytes, earlier))
-        .collect();
-    files.extend(made);
-}
-
 /// Whether `packed` (brotli for `br`, gzip for `gz`) decompresses to exactly `expected`. Stops
 /// at the first byte that differs, so a changed page costs little more than reading its start.
 fn decodes_to(suffix: &str, packed: &[u8], expected: &[u8]) -> bool {
@@ -142,6 +131,16 @@ fn decodes_to(suffix: &str, packed: &[u8], expected: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+
+    /// Adds the [`siblings`] of every file in `files`, as a build does file by file.
+    fn precompress(files: &mut BTreeMap<String, Vec<u8>>, earlier: Earlier) {
+        let made: Vec<(String, Vec<u8>)> = files
+            .iter()
+            .flat_map(|(path, bytes)| siblings(path, bytes, earlier))
+            .collect();
+        files.extend(made);
+    }
     use std::io::Read;
 
     #[test]

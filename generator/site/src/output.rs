@@ -30,7 +30,7 @@
 //! with them. Neither does anything unless set.
 
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -75,9 +75,15 @@ pub fn write_atomically(
 ) -> Result<Written, OutputError> {
     let staging = Staging::begin(out)?;
     let started = std::time::Instant::now();
-    let staged = write_tree(staging.dir(), files);
+    // The same writes a streaming build makes, on every core; the first failure in the map's
+    // order is the one reported.
+    let files: Vec<(&String, &Vec<u8>)> = files.iter().collect();
+    first_error(
+        files
+            .par_iter()
+            .map(|(path, bytes)| staging.write(path, bytes)),
+    )?;
     crate::phases::phase("write", started);
-    staged?;
     Ok(staging.commit()?.remove_old())
 }
 
@@ -401,39 +407,6 @@ pub fn read_tree(dir: &Path) -> io::Result<BTreeMap<String, Vec<u8>>> {
     folder
         .read_tree(dir, crate::site_fs::STATIC_LIMIT)
         .map_err(refused)
-}
-
-/// Writes `files` below `root`: the folders first, level by level, then the files, both on
-/// every core. Pages each sit in a folder of their own, so the file system's per-folder locks
-/// rarely meet. The first failing path, in the map's order, is the one reported.
-fn write_tree(root: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<(), OutputError> {
-    std::fs::create_dir_all(root).map_err(io_at(root))?;
-    // Folders by depth, so that each level's parents exist before it is made.
-    let mut levels: Vec<BTreeSet<&str>> = Vec::new();
-    for relative in files.keys() {
-        inside(root, relative)?;
-        for (depth, (slash, _)) in relative.match_indices('/').enumerate() {
-            if levels.len() <= depth {
-                levels.push(BTreeSet::new());
-            }
-            levels[depth].insert(&relative[..slash]);
-        }
-    }
-    for level in levels {
-        let level: Vec<&str> = level.into_iter().collect();
-        first_error(level.par_iter().map(|dir| {
-            let path = root.join(dir);
-            match std::fs::create_dir(&path) {
-                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => Err(OutputError::Io(path, e)),
-                _ => Ok(()),
-            }
-        }))?;
-    }
-    let files: Vec<(&String, &Vec<u8>)> = files.iter().collect();
-    first_error(files.par_iter().map(|(relative, bytes)| {
-        let path = root.join(relative);
-        std::fs::write(&path, bytes).map_err(|e| OutputError::Io(path, e))
-    }))
 }
 
 /// Runs every step, then reports the first failure in the steps' order (not whichever thread
