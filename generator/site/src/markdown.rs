@@ -531,7 +531,12 @@ mod tests {
     use super::*;
 
     fn run(body: &str) -> (Prepared, Diagnostics) {
-        let source = Source::new("content/side.md", body);
+        run_in("nb", body, 0)
+    }
+
+    /// `text` is the whole file; its body starts at `body_start` (after the front matter).
+    fn run_in(lang: &str, text: &str, body_start: usize) -> (Prepared, Diagnostics) {
+        let source = Source::new("content/side.md", text);
         let pages: HashMap<String, String> = [
             ("kontakt.md".to_owned(), "/kontakt/".to_owned()),
             ("kontakt.en.md".to_owned(), "/en/kontakt/".to_owned()),
@@ -545,12 +550,19 @@ mod tests {
             urls: &urls,
             shortcodes: &shortcodes,
             categories: &categories,
-            lang: "nb",
+            lang,
             default_lang: "nb",
         };
         let mut errors = Diagnostics::default();
-        let prepared = prepare(&source, 0, &cx, &mut errors);
+        let prepared = prepare(&source, body_start, &cx, &mut errors);
         (prepared, errors)
+    }
+
+    /// The one error of a run, as (message, line, column, span).
+    fn only_error(errors: &Diagnostics) -> (String, (usize, usize), Option<Range<usize>>) {
+        assert_eq!(errors.len(), 1, "{errors}");
+        let d = errors.iter().next().expect("one error");
+        (d.message.clone(), d.line_col(), d.span.clone())
     }
 
     #[test]
@@ -567,6 +579,89 @@ mod tests {
         assert!(d.message.contains("`@/kontak.md`"), "{}", d.message);
         assert_eq!(d.line_col(), (3, 4));
         assert_eq!(d.help.as_deref(), Some("did you mean `kontakt.md`?"));
+    }
+
+    #[test]
+    fn a_page_in_another_language_links_to_the_translation_when_there_is_one() {
+        let (en, errors) = run_in("en", "See [contact](@/kontakt.md#phone).\n", 0);
+        assert!(errors.is_empty(), "{errors}");
+        assert!(
+            en.html.contains(r#"href="/en/kontakt/#phone""#),
+            "{}",
+            en.html
+        );
+        let (nb, _) = run_in("nb", "Se [kontakt](@/kontakt.md).\n", 0);
+        assert!(nb.html.contains(r#"href="/kontakt/""#), "{}", nb.html);
+    }
+
+    #[test]
+    fn only_site_absolute_paths_are_checked_as_pages() {
+        // A full URL and a protocol-relative one are someone else's site; `/a.pdf` is a file.
+        let (_, errors) = run(
+            "[a](https://example.no/finnes-ikke) [b](//cdn.example.no/side) [c](mailto:x@y.no) [d](/a.pdf)\n",
+        );
+        assert!(errors.is_empty(), "{errors}");
+    }
+
+    #[test]
+    fn positions_after_a_shortcode_point_into_the_source() {
+        // Front matter before the body, a shortcode line (its placeholder is longer than the
+        // line), then a broken link in the middle of a line: the error must name the link's
+        // own line and column, with a span that covers exactly the link.
+        let front = "+++\ntitle = \"x\"\n+++\n";
+        let body = "{{ contact() }}\nSe [her](@/nope.md) nå.\n";
+        let text = format!("{front}{body}");
+        let (p, errors) = run_in("nb", &text, front.len());
+        assert_eq!(p.shortcodes.len(), 1);
+        let (message, line_col, span) = only_error(&errors);
+        assert_eq!(message, "link to a page that does not exist: `@/nope.md`");
+        assert_eq!(line_col, (5, 4));
+        let link = text.find("[her]").expect("link");
+        assert_eq!(span, Some(link..link + "[her](@/nope.md)".len()));
+    }
+
+    #[test]
+    fn a_rewritten_offset_inside_a_placeholder_maps_to_the_start_of_its_source_line() {
+        let front = "+++\n+++\n";
+        let text = format!("{front}Før\n  {{{{ contact() }}}}\nEtter\n");
+        let source = Source::new("content/side.md", text.as_str());
+        let (pages, urls) = (HashMap::new(), HashSet::new());
+        let shortcodes = vec!["contact".to_owned()];
+        let cx = Context {
+            pages: &pages,
+            urls: &urls,
+            shortcodes: &shortcodes,
+            categories: &[],
+            lang: "nb",
+            default_lang: "nb",
+        };
+        let mut errors = Diagnostics::default();
+        let extracted = extract_shortcodes(&source, front.len(), &cx, &mut errors);
+        assert!(errors.is_empty(), "{errors}");
+        let line = text.find("  {{").expect("shortcode line");
+        let call = text.find("{{").expect("call");
+        assert_eq!(
+            extracted.shortcodes[0].span,
+            call..call + "{{ contact() }}".len()
+        );
+        let out = &extracted.markdown;
+        let in_placeholder = out.find(PLACEHOLDER_PREFIX).expect("placeholder");
+        assert_eq!(extracted.offsets.offset(in_placeholder), line);
+        assert_eq!(extracted.offsets.offset(in_placeholder + 5), line);
+        let after = out.find("Etter").expect("text after");
+        assert_eq!(
+            extracted.offsets.offset(after + 2),
+            text.find("Etter").expect("source") + 2
+        );
+        assert_eq!(extracted.offsets.offset(1), front.len() + 1);
+    }
+
+    #[test]
+    fn a_line_that_only_ends_like_a_shortcode_is_text() {
+        let (p, errors) = run("verdien er }}\n");
+        assert!(errors.is_empty(), "{errors}");
+        assert!(p.shortcodes.is_empty());
+        assert!(p.html.contains("verdien er }}"), "{}", p.html);
     }
 
     #[test]
@@ -647,6 +742,8 @@ mod tests {
         let d = errors.iter().next().expect("error");
         assert_eq!(d.label, "expected a quoted value");
         assert_eq!(d.line_col(), (1, 14));
+        // One byte: the caret under the `1`.
+        assert_eq!(d.span, Some(13..14));
     }
 
     #[test]
