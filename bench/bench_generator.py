@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""Generator benchmark: `samtykke build` against Hugo on synthetic sites, and on Hesbynett's site.
+"""Generator benchmark: `samtykke build` against Zola and Hugo on synthetic sites, and on
+Hesbynett's site.
 
     python3 bench/bench_generator.py [--runs 5] [--sizes 1000,10000]
 
-The binary is target/release/samtykke, or $SAMTYKKE_BIN.
+The binary is target/release/samtykke, or $SAMTYKKE_BIN. Hugo comes from Debian (apt-get install
+hugo). Zola is not on the package registries: build it from its source with `cargo build
+--release --locked` and point $ZOLA_BIN at the binary (or put `zola` on PATH); without it the Zola
+rows are left out and the run says so.
 
-For each size, Samtykke and Hugo build the same pages (bench/gen_sites.py) as alternating pairs,
+For each size, Samtykke and each reference build the same pages (bench/gen_sites.py) as alternating pairs,
 A B, B A, A B, ..., so that whatever else the machine is doing weighs on both alike; the ratio of
 each pair is taken, then the median of those ratios. Every run is wrapped in `/usr/bin/time -v`
 for peak RSS and CPU time; wall time is taken around it with a monotonic clock.
@@ -16,13 +20,16 @@ Scenarios:
            editor's second build). Samtykke swaps in a new tree and hands the old one to a
            background process that removes it after the command has returned; the bench waits,
            untimed, until it is gone before the next run, and reports how long that took. Hugo
-           overwrites files in place. Only for the largest size, fewer runs.
+           overwrites files in place; Zola (`build --force`) deletes the old tree first. Only
+           for the largest size, fewer runs.
   self     Samtykke's rebuild against its own clean build, as alternating pairs (the target is a
            rebuild no slower than 1.1 × a clean build).
   precompress  Samtykke's clean build of the largest size with its default `.br`/`.gz` siblings
-           (the other scenarios pass --no-precompress, as Hugo writes none).
+           (the other scenarios pass --no-precompress, as Hugo and Zola write none).
 
-Both generators render the same Markdown; Samtykke with its full theme and `--no-widget`.
+All render the same Markdown; Samtykke with its full theme and `--no-widget`, Hugo and Zola with
+templates that write the same page (bench/hugo, bench/zola: head, banner, navigation, footer,
+preferences dialog).
 
 Old output trees are deleted only at the very end: on ext4, creating inodes right after deleting
 thousands of others is slow (the allocator skips recently deleted inodes), which would charge
@@ -48,7 +55,7 @@ REPO = BENCH.parent
 CACHE = BENCH / "cache"
 OUT = Path(os.environ.get("BENCH_OUT", BENCH / "out")) / "generator"
 RESULTS = BENCH / "results"
-# The synthetic sites: no widget (Hugo has none) and no .br/.gz siblings (Hugo writes none).
+# The synthetic sites: no widget (the references have none) and no .br/.gz siblings (they write none).
 SYNTHETIC = ["--no-widget", "--no-precompress"]
 
 
@@ -98,8 +105,8 @@ def timed(cmd: list[str]) -> dict:
 class Runner:
     """Hands out fresh output directories and remembers them for the final clean-up."""
 
-    def __init__(self, samtykke: Path, hugo: str):
-        self.samtykke, self.hugo = samtykke, hugo
+    def __init__(self, samtykke: Path, hugo: str, zola: str | None):
+        self.samtykke, self.hugo, self.zola = samtykke, hugo, zola
         self.serial = 0
 
     def fresh_out(self, name: str) -> Path:
@@ -114,6 +121,13 @@ class Runner:
         # between runs, as on a developer's machine (it only holds the fingerprinted CSS).
         return [self.hugo, "--source", str(source), "--destination", str(out),
                 "--cacheDir", str(CACHE / "hugo-cache"), "--quiet"]
+
+    def zola_cmd(self, root: Path, out: Path) -> list[str]:
+        # --force: Zola refuses an existing output directory without it (the rebuild scenario).
+        return [self.zola, "--root", str(root), "build", "--output-dir", str(out), "--force"]
+
+    def reference_cmd(self, name: str, root: Path, out: Path) -> list[str]:
+        return self.hugo_cmd(root, out) if name == "hugo" else self.zola_cmd(root, out)
 
 
 def summarize(runs: list[dict]) -> dict:
@@ -162,6 +176,13 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
 
     hugo = shutil.which("hugo") or sys.exit("hugo not found: apt-get install hugo")
+    zola = os.environ.get("ZOLA_BIN") or shutil.which("zola")
+    if zola and not Path(zola).exists():
+        sys.exit(f"ZOLA_BIN={zola} does not exist")
+    if not zola:
+        print("zola not found (it is not on the package registries; build it from its source and "
+              "set ZOLA_BIN): comparing against Hugo only", flush=True)
+    references = ["zola", "hugo"] if zola else ["hugo"]
     # A private copy of the binary: the shared target/ may be rebuilt by someone else mid-run.
     built = Path(os.environ.get("SAMTYKKE_BIN") or REPO / "target" / "release" / "samtykke")
     if not built.exists():
@@ -172,7 +193,7 @@ def main() -> None:
     if OUT.exists():
         shutil.rmtree(OUT)
     OUT.mkdir(parents=True)
-    runner = Runner(samtykke, hugo)
+    runner = Runner(samtykke, hugo, zola)
 
     env = {
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
@@ -183,6 +204,7 @@ def main() -> None:
         "samtykke_commit": sh("git", "-C", str(REPO), "rev-parse", "--short", "HEAD"),
         "samtykke_tree_dirty": bool(sh("git", "-C", str(REPO), "status", "--porcelain", "--", "generator", "themes")),
         "hugo": sh(hugo, "version").split(" BuildDate")[0],
+        "zola": sh(zola, "--version") if zola else None,
         "output_dir": str(OUT),
         "load1_start": os.getloadavg()[0],
     }
@@ -192,26 +214,28 @@ def main() -> None:
         site = CACHE / "sites" / label(pages)
         print(f"generating {label(pages)} pages", flush=True)
         subprocess.run([sys.executable, str(BENCH / "gen_sites.py"), "--pages", str(pages), "--out", str(site)], check=True)
-        s_root, h_root = site / "samtykke", site / "hugo"
+        s_root = site / "samtykke"
 
         def run_s(root=s_root, name=f"samtykke-{label(pages)}"):
             return timed(runner.samtykke_cmd(root, runner.fresh_out(name), SYNTHETIC))
 
-        def run_h(root=h_root, name=f"hugo-{label(pages)}"):
-            return timed(runner.hugo_cmd(root, runner.fresh_out(name)))
+        for ref in references:
+            def run_r(ref=ref, root=site / ref, name=f"{ref}-{label(pages)}"):
+                return timed(runner.reference_cmd(ref, root, runner.fresh_out(name)))
 
-        # One untimed build each: page cache, Hugo's resource cache.
-        run_s(), run_h()
-        print(f"  clean build, {label(pages)} pages: {args.runs} alternating pairs", flush=True)
-        ra, rb, ratios = alternate(run_s, run_h, args.runs)
-        results["cases"][f"samtykke-{label(pages)}"] = case(f"{label(pages)} pages", "samtykke", ra)
-        results["cases"][f"hugo-{label(pages)}"] = case(f"{label(pages)} pages", "hugo", rb)
-        results["pairs"][f"clean-{label(pages)}"] = {"what": f"{label(pages)} pages, clean build", "ratios": ratios}
+            # One untimed build each: page cache, Hugo's resource cache.
+            run_s(), run_r()
+            print(f"  clean build, {label(pages)} pages, against {ref}: {args.runs} alternating pairs", flush=True)
+            ra, rb, ratios = alternate(run_s, run_r, args.runs, ("samtykke", ref))
+            results["cases"][f"samtykke-{label(pages)}-vs-{ref}"] = case(f"{label(pages)} pages (pairs with {ref})", "samtykke", ra)
+            results["cases"][f"{ref}-{label(pages)}"] = case(f"{label(pages)} pages", ref, rb)
+            results["pairs"][f"clean-{label(pages)}-{ref}"] = {
+                "what": f"{label(pages)} pages, clean build", "reference": ref, "ratios": ratios}
 
     if args.rebuild_runs > 0:
         pages = max(sizes)
         site = CACHE / "sites" / label(pages)
-        s_out, h_out = OUT / f"rebuild-samtykke-{label(pages)}", OUT / f"rebuild-hugo-{label(pages)}"
+        s_out = OUT / f"rebuild-samtykke-{label(pages)}"
         lags = []
 
         def rebuild_s() -> dict:
@@ -219,15 +243,19 @@ def main() -> None:
             lags.append(wait_removed(s_out))   # untimed: the old tree's background removal
             return run
 
-        run_h = lambda: timed(runner.hugo_cmd(site / "hugo", h_out))  # noqa: E731
-        rebuild_s(), run_h()   # the first build of each leaves the output the next ones replace
-        lags.clear()
-        print(f"  rebuild over the previous output, {label(pages)} pages: {args.rebuild_runs} pairs", flush=True)
-        ra, rb, ratios = alternate(rebuild_s, run_h, args.rebuild_runs)
-        what = f"{label(pages)} pages, rebuild over the last output"
-        results["cases"][f"samtykke-{label(pages)}-rebuild"] = case(what, "samtykke", ra)
-        results["cases"][f"hugo-{label(pages)}-rebuild"] = case(what, "hugo", rb)
-        results["pairs"][f"rebuild-{label(pages)}"] = {"what": what, "ratios": ratios}
+        rebuild_s()   # the first build leaves the output the next ones replace
+        for ref in references:
+            r_out = OUT / f"rebuild-{ref}-{label(pages)}"
+            run_r = lambda ref=ref, r_out=r_out: timed(runner.reference_cmd(ref, site / ref, r_out))  # noqa: E731
+            run_r()
+            lags.clear()
+            print(f"  rebuild over the previous output, {label(pages)} pages, against {ref}: "
+                  f"{args.rebuild_runs} pairs", flush=True)
+            ra, rb, ratios = alternate(rebuild_s, run_r, args.rebuild_runs, ("samtykke", ref))
+            what = f"{label(pages)} pages, rebuild over the last output"
+            results["cases"][f"samtykke-{label(pages)}-rebuild-vs-{ref}"] = case(f"{what} (pairs with {ref})", "samtykke", ra)
+            results["cases"][f"{ref}-{label(pages)}-rebuild"] = case(what, ref, rb)
+            results["pairs"][f"rebuild-{label(pages)}-{ref}"] = {"what": what, "reference": ref, "ratios": ratios}
         results["removal_lag_s"] = lags
 
         print(f"  Samtykke's rebuild against its own clean build, {label(pages)} pages: {args.rebuild_runs} pairs", flush=True)
@@ -263,12 +291,15 @@ def main() -> None:
 
 def render_markdown(results: dict) -> str:
     env, cases, pairs = results["env"], results["cases"], results["pairs"]
+    refs = ["zola", "hugo"] if env.get("zola") else ["hugo"]
     lines = [
-        "# Generator: Samtykke against Hugo",
+        "# Generator: Samtykke against " + (" and ".join(r.capitalize() for r in refs)),
         "",
         f"Measured {env['date']} on {env['cpu']}, {env['cores']} cores, Linux {env['kernel']}; "
         f"samtykke at {env['samtykke_commit']}{' (with uncommitted changes)' if env['samtykke_tree_dirty'] else ''}, "
-        f"{env['hugo']}. Load average (1 min) {env['load1_start']:.1f} at the start, "
+        + (f"{env['zola']} (built from its source, `cargo build --release --locked`), " if env.get("zola") else
+           "Zola not run (not on the package registries, and no ZOLA_BIN), ")
+        + f"{env['hugo']}. Load average (1 min) {env['load1_start']:.1f} at the start, "
         f"{env['load1_end']:.1f} at the end: other work shared the machine, which the alternating pairs "
         "spread over both generators alike.",
         "",
@@ -284,15 +315,17 @@ def render_markdown(results: dict) -> str:
                      f"{s['wall_min_s']:.3f}–{s['wall_max_s']:.3f} | {s['cpu_median_s']:.3f} | {s['rss_median_mb']:.0f} |")
     lines += [
         "",
-        "Ratios of pairs run alternately (Samtykke's wall time over Hugo's; below 1 means Samtykke is faster):",
+        "Ratios of pairs run alternately (Samtykke's wall time over the reference's; below 1 means "
+        "Samtykke is faster):",
         "",
-        "| pair | median ratio | Hugo / Samtykke | each pair |",
-        "|---|--:|--:|---|",
+        "| pair | reference | median ratio | reference / Samtykke | each pair |",
+        "|---|---|--:|--:|---|",
     ]
     for p in pairs.values():
         ratios = p["ratios"]
         m = statistics.median(ratios)
-        lines.append(f"| {p['what']} | {m:.2f} | {1 / m:.1f}× | {', '.join(f'{r:.2f}' for r in ratios)} |")
+        lines.append(f"| {p['what']} | {p.get('reference', 'hugo')} | {m:.2f} | {1 / m:.1f}× | "
+                     f"{', '.join(f'{r:.2f}' for r in ratios)} |")
     if "self" in results:
         ratios = results["self"]["ratios"]
         lags = results.get("removal_lag_s", [])

@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
-"""Writes a deterministic synthetic site twice: for Samtykke and for Hugo, with the same pages.
+"""Writes a deterministic synthetic site three times: for Samtykke, Hugo and Zola, with the same pages.
 
     python3 bench/gen_sites.py --pages 1000 --out bench/cache/sites/1k
 
 leaves
     <out>/samtykke/{content,themes}     a Samtykke site root (`samtykke --root <out>/samtykke build`)
     <out>/hugo/{hugo.toml,content,layouts,assets}   the same pages for `hugo --source <out>/hugo`
+    <out>/zola/{config.toml,content,templates,static}   the same pages for `zola --root <out>/zola build`
 
 Every page has a front matter block and about 1.3 KB of Markdown in 10 sections (a heading and a
 paragraph each, some with a list, emphasis, code and a link to another page). The Markdown bodies
-are byte-identical in both sites; only the front matter differs, because the two generators spell
-"place in the menu" differently. The same seed and page count always give the same bytes.
+are byte-identical in every site; only the front matter differs, because the generators spell
+"place in the menu" differently (Zola has no menus: its config lists the menu pages). The same seed and page count always give the same bytes.
 
 site.toml and cookies.toml are copied from generator/tests/fixtures/minimal, and the theme from
 themes/hesbynett, so the synthetic site follows the content schema as the repository has it now.
@@ -89,6 +90,24 @@ def hugo_front(i: int, title: str, description: str) -> str:
     return f'+++\ntitle = "{title}"\ndescription = "{description}"\n{menu}+++\n'
 
 
+def write_zola(root: Path, pages: list[tuple[int, str, str, str]]) -> None:
+    content = root / "content"
+    content.mkdir(parents=True)
+    here = Path(__file__).resolve().parent / "zola"
+    shutil.copytree(here / "templates", root / "templates")
+    menu = "".join(
+        f'\n[[extra.menu]]\nname = "{title}"\nurl = "{url_of(i)}"\n'
+        for i, title, _, _ in pages[:MENU_PAGES]
+    )
+    (root / "config.toml").write_text((here / "config.toml").read_text(encoding="utf-8") + menu, encoding="utf-8")
+    (root / "static").mkdir()
+    shutil.copy(STYLE, root / "static" / "style.css")
+    for i, title, description, md in pages:
+        name = "_index.md" if i == 0 else f"{slug_of(i)}.md"
+        front = f'+++\ntitle = "{title}"\ndescription = "{description}"\n+++\n'
+        (content / name).write_text(front + md, encoding="utf-8")
+
+
 def write_samtykke(root: Path, pages: list[tuple[int, str, str, str]]) -> None:
     content = root / "content"
     content.mkdir(parents=True)
@@ -132,6 +151,7 @@ def main() -> None:
         shutil.rmtree(args.out)
     write_samtykke(args.out / "samtykke", pages)
     write_hugo(args.out / "hugo", pages)
+    write_zola(args.out / "zola", pages)
     mean = sum(len(md.encode()) for *_, md in pages) / len(pages)
     print(f"{args.out}: {args.pages} pages, mean Markdown body {mean:.0f} bytes")
 

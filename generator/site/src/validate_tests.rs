@@ -65,7 +65,12 @@ lifetime = { nb = "2 år" }
 
 /// The diagnostics for `inventory`: (line, col, message, label, help).
 fn check(inventory: &str) -> Vec<(usize, usize, String, String, Option<String>)> {
-    let site: SiteFile = toml::from_str(SITE).expect("valid site");
+    check_with(SITE, inventory)
+}
+
+/// The diagnostics for `inventory` beside the site.toml `site`.
+fn check_with(site: &str, inventory: &str) -> Vec<(usize, usize, String, String, Option<String>)> {
+    let site: SiteFile = toml::from_str(site).expect("valid site");
     let inv: InventoryFile = toml::from_str(inventory).expect("parses");
     let source = Source::new("content/cookies.toml", inventory);
     let mut errors = Diagnostics::default();
@@ -352,6 +357,68 @@ fn too_many_categories_are_refused() {
     );
 }
 
+/// GOOD with `n` more categories; `necessary` says whether they are necessary ones.
+fn with_categories(n: usize, necessary: bool) -> String {
+    let mut inventory = GOOD.to_owned();
+    for i in 0..n {
+        inventory.push_str(&format!(
+            "\n[categories.c{i}]\nnecessary = {necessary}\ntitle = {{ nb = \"T\" }}\ndescription = {{ nb = \"D\" }}\n"
+        ));
+    }
+    inventory
+}
+
+#[test]
+fn the_category_limits_are_exact() {
+    use samtykke_contract::{config, receipt};
+    let messages = |site: &str, inventory: &str| -> Vec<String> {
+        check_with(site, inventory)
+            .into_iter()
+            .map(|(_, _, m, _, _)| m)
+            .collect()
+    };
+    // GOOD has two categories: exactly the widget's limit is fine, one more is not.
+    assert_eq!(
+        messages(SITE, &with_categories(config::MAX_CATEGORIES - 2, false)),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        messages(SITE, &with_categories(config::MAX_CATEGORIES - 1, false)),
+        [format!(
+            "{} categories are too many",
+            config::MAX_CATEGORIES + 1
+        )]
+    );
+    // With receipts, a receipt's limit counts the optional categories only (GOOD has one).
+    let receipts =
+        format!("{SITE}[consent]\nreceipts_url = \"https://samtykke.example.no/v1/receipts\"\n");
+    let too_many = "too many optional categories for receipts";
+    assert_eq!(
+        messages(
+            &receipts,
+            &with_categories(receipt::MAX_CATEGORIES - 1, false)
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        messages(&receipts, &with_categories(receipt::MAX_CATEGORIES, false)),
+        [too_many]
+    );
+    assert_eq!(
+        messages(
+            &receipts,
+            &with_categories(receipt::MAX_CATEGORIES + 5, true)
+        ),
+        Vec::<String>::new(),
+        "necessary categories are not in a receipt"
+    );
+    // Without receipts, the receipt's limit does not apply.
+    assert_eq!(
+        messages(SITE, &with_categories(receipt::MAX_CATEGORIES + 5, false)),
+        Vec::<String>::new()
+    );
+}
+
 /// The diagnostics of site.toml `text` that concern receipts: (line, col, message, label).
 fn receipt_errors(text: &str) -> Vec<(usize, usize, String, String)> {
     let site: SiteFile = toml::from_str(text).expect("valid site");
@@ -418,5 +485,169 @@ fn a_receipts_url_is_an_https_endpoint_and_brings_what_receipts_need() {
     assert!(
         !errors.iter().any(|d| d.message.contains("consent_id")),
         "consent_id is an accepted key"
+    );
+}
+
+#[test]
+fn a_close_match_allows_more_typos_in_a_longer_word() {
+    // Two typos in any word, and a quarter of the word's length in a long one.
+    let known = ["necessary", "informasjonskapsler"];
+    let hint = |found: &str| expected_one_of(found, known).1;
+    assert_eq!(
+        hint("necesary"),
+        Some("did you mean `necessary`?".to_owned())
+    );
+    assert_eq!(hint("nxcxsxary"), None, "three typos in a nine-letter word");
+    // 19 letters: up to 4 typos.
+    assert_eq!(
+        hint("xxxxrmasjonskapsler"),
+        Some("did you mean `informasjonskapsler`?".to_owned())
+    );
+    assert_eq!(hint("xxxxxmasjonskapsler"), None, "five typos");
+    assert_eq!(
+        expected_one_of("x", known).0,
+        "expected one of `necessary`, `informasjonskapsler`"
+    );
+}
+
+/// Every diagnostic of site.toml `text`: (line, col, message, label).
+fn site_errors(text: &str) -> Vec<(usize, usize, String, String)> {
+    let site: SiteFile = toml::from_str(text).expect("valid site");
+    let source = Source::new("content/site.toml", text);
+    let mut errors = Diagnostics::default();
+    super::site(&site, &source, &mut errors);
+    errors
+        .iter()
+        .map(|d| {
+            let (line, col) = d.line_col();
+            (line, col, d.message.clone(), d.label.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn texts_the_theme_needs_are_asked_for_once_per_missing_table_or_at_their_table() {
+    let site_only = "only the site can write it";
+    // No [consent.texts]: one error for the table, naming what has no built-in text.
+    assert_eq!(
+        site_errors(SITE),
+        [(
+            1,
+            1,
+            "site.toml has no [consent.texts] table".to_owned(),
+            format!("the theme needs these texts, and {site_only}: `banner_body`")
+        )]
+    );
+    // The table without that key: the error points at the table. [labels] needs nothing in
+    // `nb` (all built in), so no error about it, with or without the table.
+    let partial = format!("{SITE}[consent.texts]\nsaved = {{ nb = \"Lagret\" }}\n");
+    assert_eq!(
+        site_errors(&partial),
+        [(
+            at(&partial, "[consent.texts]").0,
+            1,
+            "[consent.texts] has no `banner_body` in `nb`".to_owned(),
+            format!("`banner_body` is missing from this table, and {site_only}")
+        )]
+    );
+    let complete = format!("{SITE}[consent.texts]\nbanner_body = {{ nb = \"Vi spør.\" }}\n");
+    assert_eq!(site_errors(&complete), []);
+
+    // A language without built-in texts: every key of both tables is missing, one error each.
+    let german = complete
+        .replace("default_language = \"nb\"", "default_language = \"de\"")
+        .replace(
+            "[languages.nb]\nname = \"Norsk bokmål\"",
+            "[languages.de]\nname = \"Deutsch\"",
+        )
+        .replace("nb =", "de =");
+    let found = site_errors(&german);
+    let labels = found
+        .iter()
+        .find(|e| e.2 == "site.toml has no [labels] table")
+        .expect("one error for the missing [labels]");
+    let why = "Samtykke has no built-in texts in `de`";
+    assert_eq!(
+        labels.3,
+        format!(
+            "the theme needs these texts, and {why}: {}",
+            super::list(&i18n::label_keys())
+        )
+    );
+    let consent: Vec<&str> = found
+        .iter()
+        .filter_map(|e| e.2.strip_prefix("[consent.texts] has no `"))
+        .filter_map(|m| m.strip_suffix("` in `de`"))
+        .collect();
+    let mut expected: Vec<&str> = i18n::consent_keys()
+        .iter()
+        .copied()
+        .filter(|k| *k != "banner_body")
+        .collect();
+    expected.sort_unstable();
+    let mut sorted = consent.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, expected);
+    assert_eq!(found.len(), 1 + expected.len(), "{found:#?}");
+}
+
+#[test]
+fn consent_expires_after_at_least_one_day() {
+    let with = |days: u32| {
+        format!("{SITE}[consent]\nexpiry_days = {days}\n[consent.texts]\nbanner_body = {{ nb = \"x\" }}\n")
+    };
+    let zero = with(0);
+    let found = site_errors(&zero);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].2, "consent cannot expire after 0 days");
+    assert_eq!((found[0].0, found[0].1), at(&zero, "0\n[consent.texts]"));
+    for days in [1, 30, 180, 395] {
+        assert_eq!(site_errors(&with(days)), [], "{days} days");
+    }
+}
+
+#[test]
+fn only_a_standard_category_may_leave_out_its_title_and_description() {
+    // `analytics` has built-in texts in `nb`; a category of the site's own has none.
+    let bare = GOOD.replace(
+        "[categories.analytics]\ntitle = { nb = \"Statistikk\" }\ndescription = { nb = \"Telling.\" }\n",
+        "[categories.analytics]\n",
+    );
+    assert_eq!(check(&bare), []);
+    let own = format!("{GOOD}\n[categories.nyhetsbrev]\ntitle = {{ nb = \"Nyhetsbrev\" }}\n");
+    let (line, col, message, label, help) = only(&own);
+    assert_eq!((line, col), at(&own, "{ nb = \"Nyhetsbrev\" }"));
+    assert_eq!(message, "category `nyhetsbrev`'s description is missing");
+    assert_eq!(
+        label,
+        "expected `description = { nb = \"…\" }` in [categories.nyhetsbrev]"
+    );
+    assert_eq!(
+        help,
+        Some(format!(
+            "only the standard categories ({}) have built-in texts",
+            super::list(&i18n::standard_categories())
+        ))
+    );
+    assert!(help.is_some_and(|h| h.contains("`analytics`")));
+    // In a language without built-in texts, a standard category needs its texts too.
+    let german_site = SITE
+        .replace("default_language = \"nb\"", "default_language = \"de\"")
+        .replace(
+            "[languages.nb]\nname = \"Norsk bokmål\"",
+            "[languages.de]\nname = \"Deutsch\"",
+        )
+        .replace("nb =", "de =");
+    let german = bare.replace("nb =", "de =");
+    let messages: Vec<String> = check_with(&german_site, &german)
+        .into_iter()
+        .map(|e| e.2)
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "category `analytics`'s title is missing",
+            "category `analytics`'s description is missing"
+        ]
     );
 }

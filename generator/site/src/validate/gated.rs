@@ -492,12 +492,53 @@ mod tests {
 
     #[test]
     fn the_builtin_templates_pass_the_rules_they_hold_sites_to() {
-        for (name, text) in builtin_templates() {
+        let builtin = builtin_templates();
+        let expected = crate::theme::FILES
+            .iter()
+            .filter(|(path, _)| path.starts_with("templates/"))
+            .count();
+        assert_eq!(builtin.len(), expected);
+        assert!(builtin.contains_key("base.html"), "{:?}", builtin.keys());
+        for (name, text) in builtin {
             let source = Source::new(name, text);
             let mut errors = Diagnostics::default();
             check_template(&source, &Rules::default(), &mut errors);
             assert!(errors.is_empty(), "{name}: {errors}");
         }
+    }
+
+    #[test]
+    fn only_the_site_templates_that_differ_from_the_builtin_ones_are_checked() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let theme = root.path().join("themes").join("t");
+        let templates = theme.join("templates");
+        std::fs::create_dir_all(&templates).expect("mkdir");
+        let builtin = builtin_templates();
+        let base = builtin.get("base.html").expect("a built-in base.html");
+        // An unchanged copy of a built-in template, and a changed one with a raw frame.
+        std::fs::write(templates.join("base.html"), base).expect("write");
+        let page = "<main>\n<iframe src=\"https://x.example/\"></iframe>\n</main>\n";
+        std::fs::write(templates.join("page.html"), page).expect("write");
+        let mut errors = Diagnostics::default();
+        check_templates(root.path(), &theme, &mut errors);
+        let found: Vec<(String, (usize, usize), String)> = errors
+            .iter()
+            .map(|d| {
+                (
+                    d.source.path.to_string_lossy().into_owned(),
+                    d.line_col(),
+                    d.message.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [(
+                "themes/t/templates/page.html".to_owned(),
+                (2, 1),
+                "raw `<iframe>` would load before consent".to_owned()
+            )]
+        );
     }
 
     #[test]
