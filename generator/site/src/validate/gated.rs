@@ -507,6 +507,66 @@ mod tests {
         }
     }
 
+    /// (the source text an error points at, its message) for a template.
+    fn template_errors(text: &str) -> Vec<(String, String)> {
+        let source = Source::new("themes/t/templates/page.html", text);
+        let mut errors = Diagnostics::default();
+        check_template(&source, &Rules::default(), &mut errors);
+        collect(&source, &errors)
+            .into_iter()
+            .map(|(at, message, _)| (at, message))
+            .collect()
+    }
+
+    #[test]
+    fn a_tera_comment_inside_a_tag_is_blanked_whole_and_the_error_spans_the_tag() {
+        // The comment ends in `>` right before its `#}`, and has a letter of two bytes: blanked
+        // to the same length, nothing in it ends the tag early.
+        let text = "<p>x</p>\n<iframe {# fast høyde >#} src=\"https://x.example/\">\n";
+        assert_eq!(
+            template_errors(text),
+            [(
+                "<iframe {# fast høyde >#} src=\"https://x.example/\"".to_owned(),
+                "raw `<iframe>` would load before consent".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn every_element_is_found_at_its_own_tag_even_across_lines() {
+        // Two frames of one kind in one block, and a tag split over lines: each error at its own
+        // tag.
+        let body = "Tekst\n\n<div>\n<iframe src=\"https://a.example/\"></iframe><iframe src=\"https://b.example/\"></iframe>\n\
+                    <iframe\n  src=\"https://c.example/\"></iframe>\n</div>\n";
+        let at: Vec<String> = errors(body).into_iter().map(|(at, _, _)| at).collect();
+        assert_eq!(
+            at,
+            [
+                "<iframe src=\"https://a.example/\"",
+                "<iframe src=\"https://b.example/\"",
+                "<iframe"
+            ]
+        );
+    }
+
+    #[test]
+    fn only_a_template_may_write_the_embed_box() {
+        let div =
+            "<div data-sk-frame data-category=\"analytics\" data-src=\"https://x.example/\"></div>";
+        let in_page = errors(&format!("Tekst\n\n{div}\n"));
+        assert_eq!(in_page.len(), 1, "{in_page:#?}");
+        assert_eq!(in_page[0].1, "`<div>` cannot be gated");
+        assert_eq!(template_errors(div), []);
+        // Without the box's attribute, a template may not gate a <div> either.
+        assert_eq!(
+            template_errors("<div data-category=\"analytics\"></div>"),
+            [(
+                "data-category=\"analytics\"".to_owned(),
+                "`<div>` cannot be gated".to_owned()
+            )]
+        );
+    }
+
     #[test]
     fn only_the_site_templates_that_differ_from_the_builtin_ones_are_checked() {
         let root = tempfile::tempdir().expect("tempdir");
