@@ -550,6 +550,20 @@ mod tests {
     }
 
     #[test]
+    fn a_category_written_as_a_tera_expression_passes_only_in_a_template() {
+        let script = "<script type=\"text/plain\" data-category=\"{{ s.category }}\" \
+                      data-src=\"https://www.google-analytics.com/ga.js\"></script>";
+        assert_eq!(template_errors(script), []);
+        // In a page nothing renders it: it is a category that does not exist.
+        let found = errors(&format!("Tekst\n\n{script}\n"));
+        let messages: Vec<&str> = found.iter().map(|(_, m, _)| m.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["gated markup names unknown category `{{ s.category }}`"]
+        );
+    }
+
+    #[test]
     fn only_a_template_may_write_the_embed_box() {
         let div =
             "<div data-sk-frame data-category=\"analytics\" data-src=\"https://x.example/\"></div>";
