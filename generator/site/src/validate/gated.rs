@@ -564,6 +564,40 @@ mod tests {
     }
 
     #[test]
+    fn a_template_may_carry_only_the_generators_own_inline_script() {
+        assert_eq!(
+            template_errors("<script>{{ head.gate_js | safe }}</script>"),
+            []
+        );
+        for text in [
+            "<script>{{ head.gate_js | safe }} track()</script>",
+            "<script>{{ head.gate_js }}{{ page.extra }}</script>",
+        ] {
+            let found = template_errors(text);
+            assert_eq!(found.len(), 1, "{text}: {found:?}");
+            assert_eq!(found[0].1, "ungated `<script>`", "{text}");
+        }
+        // A category it cannot know (templates are checked without the inventory) passes, as
+        // it is checked when the page renders.
+        assert_eq!(
+            template_errors(
+                "<script type=\"text/plain\" data-category=\"reklame\" data-src=\"https://x.example/a.js\"></script>"
+            ),
+            []
+        );
+    }
+
+    #[test]
+    fn a_tag_is_found_by_its_whole_name() {
+        // `<scripty>` starts like `<script` but is another element (one HTML block, so both
+        // tags are in one piece of HTML).
+        let body = "<p>Tekst <scripty>x</scripty> og <script src=\"https://x.example/a.js\"></script>.</p>\n";
+        let found = errors(body);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].0, "<script src=\"https://x.example/a.js\"");
+    }
+
+    #[test]
     fn only_a_template_may_write_the_embed_box() {
         let div =
             "<div data-sk-frame data-category=\"analytics\" data-src=\"https://x.example/\"></div>";
