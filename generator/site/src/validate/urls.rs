@@ -56,11 +56,19 @@ pub fn is_host_source(text: &str) -> bool {
         if inside.is_empty() || !inside.bytes().all(|b| b.is_ascii_hexdigit() || b == b':') {
             return false;
         }
-        (None, after.strip_prefix(':').map(Some).unwrap_or(Some("")))
+        // Nothing after `]` but a port: `[::1]x` is no host.
+        let port = match after {
+            "" => None,
+            _ => match after.strip_prefix(':') {
+                Some(port) => Some(port),
+                None => return false,
+            },
+        };
+        (None, port)
     } else {
         let (host, port) = match rest.split_once(':') {
             Some((h, p)) => (h, Some(p)),
-            None => (rest, Some("")),
+            None => (rest, None),
         };
         (Some(host), port)
     };
@@ -74,8 +82,9 @@ pub fn is_host_source(text: &str) -> bool {
                         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             })
     });
-    let port_ok = port
-        .is_none_or(|p| p.is_empty() || (p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit())));
+    // CSP's port-part: `:` and digits; a bare `:` is not one.
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
     scheme_ok && host_ok && port_ok
 }
 
@@ -423,6 +432,13 @@ mod tests {
             "'self'",
             "https://",
             "HTTPS://example.com",
+            "https://[]",
+            "https://[::1",
+            "https://[::g]",
+            "https://[::1]x",
+            "https://[::1]:",
+            "https://example.com:",
+            "https://example.com:123456",
         ] {
             assert!(!is_host_source(bad), "{bad}");
         }
