@@ -144,12 +144,8 @@ fn absolute(text: &str, what: &str, example: &str) -> Result<Url, Problem> {
             "use https://",
         ));
     }
-    if url.host().is_none() || url.cannot_be_a_base() {
-        return Err(problem(
-            format!("expected {what} with a host, such as \"{example}\""),
-            "write the full address, starting with https://",
-        ));
-    }
+    // No check for a host: the URL Standard gives every http(s) URL one ("https://" and
+    // "https:///" do not parse), so such a check could never fail.
     if !url.username().is_empty() || url.password().is_some() {
         return Err(problem(
             "a URL here cannot carry a user name or password",
@@ -409,6 +405,26 @@ mod tests {
             "https://www.google-analytics.com/<ga>.js",
         ] {
             assert!(service_script(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn a_character_a_url_cannot_have_is_named_so_it_can_be_found() {
+        let label = |text: &str| service_script(text).map(|_| ()).unwrap_err().label;
+        let base = "https://www.google-analytics.com/ga";
+        for (c, named) in [
+            (' ', "a space"),
+            ('\t', "the character U+0009"),
+            ('\u{a0}', "the character U+00A0"),
+            ('\u{7}', "the character U+0007"),
+            ('\'', "`'`"),
+            ('ø', "`ø`"),
+        ] {
+            assert_eq!(
+                label(&format!("{base}{c}.js")),
+                format!("{named} cannot be part of this URL"),
+                "{c:?}"
+            );
         }
     }
 
