@@ -530,5 +530,21 @@ mod tests {
         ] {
             assert!(link(bad).is_err(), "{bad}");
         }
+        // Whitespace, control characters and what would end an attribute are refused by name,
+        // before the URL parser could percent-encode them into something else.
+        let label = |text: &str| link(text).map(|_| ()).unwrap_err().label;
+        for (c, named) in [
+            (' ', "a space"),
+            ('\u{7}', "the character U+0007"),
+            ('\u{a0}', "the character U+00A0"),
+            ('"', "`\"`"),
+            ('<', "`<`"),
+        ] {
+            assert_eq!(
+                label(&format!("https://policies.google.com/pri{c}vacy")),
+                format!("{named} cannot be part of a link"),
+                "{c:?}"
+            );
+        }
     }
 }
