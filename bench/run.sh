@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Runs every benchmark and rewrites bench/results/: the generator against Hugo, then the widget
-# against four npm consent banners, then the chart. See bench/README.md.
+# Runs every benchmark and rewrites bench/results/: the generator against Zola and Hugo, then the
+# widget against four npm consent banners, then the chart. See bench/README.md.
 #
 #   bash bench/run.sh
 #
 # Knobs (environment): GENERATOR_RUNS (alternating pairs per size, default 5), WIDGET_RUNS (runs
 # per contestant, default 10), BENCH_SKIP_BUILD=1 (benchmark the samtykke binary and widget already
-# in target/ instead of building them), BENCH_OUT (where the generators write, default bench/out).
+# in target/ instead of building them), BENCH_OUT (where the generators write, default bench/out),
+# ZOLA_BIN (a zola binary: Zola is not on the package registries, so build it from its source
+# with `cargo build --release --locked`; without it the generator is compared with Hugo only).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 log() { printf '[bench %4ds] %s\n' "$SECONDS" "$*"; }
@@ -39,7 +41,7 @@ if ! "$venv/bin/python" -c 'import websocket, brotli' 2>/dev/null; then
   "$venv/bin/pip" install -q --disable-pip-version-check websocket-client==1.9.2 brotli==1.2.1
 fi
 
-log "generator: samtykke against hugo"
+log "generator: samtykke against zola (when ZOLA_BIN or PATH has it) and hugo"
 python3 bench/bench_generator.py --runs "${GENERATOR_RUNS:-5}"
 log "widget: samtykke against the npm consent banners"
 "$venv/bin/python" bench/bench_widget.py --runs "${WIDGET_RUNS:-10}"

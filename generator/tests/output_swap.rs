@@ -209,6 +209,22 @@ fn the_old_tree_is_removed_after_the_build_has_returned() {
     }
 }
 
+/// `--out dist`, relative to the working directory: the output's folder is then `.` (not an
+/// empty path), and what a killed build left beside it is found and removed as with any other.
+#[test]
+fn a_relative_output_path_clears_what_killed_builds_left_beside_it() {
+    let (site, _, new) = site();
+    std::fs::create_dir_all(site.path().join(".dist.new-1-2").join("half")).expect("mkdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_samtykke"))
+        .current_dir(site.path())
+        .args(["build", "--no-widget", "--base-url", NEW, "--out", "dist"])
+        .output()
+        .expect("run samtykke");
+    ok(&out);
+    assert_eq!(tree(&site.path().join("dist")), new);
+    no_leftovers_soon(site.path(), "relative --out");
+}
+
 /// Builds NEW under strace, with every way to remove a file or folder failing (the old tree is
 /// removed on all cores with unlink/rmdir, other paths use unlinkat); `-f` follows, and waits
 /// for, the background process that removes the old tree.
