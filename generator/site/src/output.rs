@@ -569,10 +569,20 @@ mod tests {
             std::fs::create_dir_all(dir.path().join(stale).join("sub")).expect("mkdir");
             std::fs::write(dir.path().join(stale).join("sub/page.html"), "x").expect("write");
         }
+        // A file under such a name (nothing of ours makes one, but it is in our namespace),
+        // and a link, which goes without what it points at.
+        std::fs::write(dir.path().join(".dist.new-4244-3"), "x").expect("write");
+        let target = dir.path().join("target");
+        std::fs::create_dir(&target).expect("mkdir");
+        std::fs::write(target.join("keep.txt"), "keep").expect("write");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&target, dir.path().join(".dist.old-4245-4")).expect("link");
         // Another output's staging folder is not ours to remove.
         std::fs::create_dir(dir.path().join(".site.new-1-1")).expect("mkdir");
-        write_atomically(&out, &files(&[("index.html", "2")])).expect("second");
+        let written = write_atomically(&out, &files(&[("index.html", "2")])).expect("second");
+        assert_eq!(written.warnings, Vec::<String>::new());
         assert_eq!(leftovers(dir.path()), vec![".site.new-1-1".to_string()]);
+        assert!(target.join("keep.txt").is_file());
         assert_eq!(
             read_tree(&out).expect("read"),
             files(&[("index.html", "2")])
