@@ -209,6 +209,48 @@ fn the_old_tree_is_removed_after_the_build_has_returned() {
     }
 }
 
+/// A build of NEW under strace, with every `renameat2` (only the exchange uses it; the other
+/// renames are `rename`) failing with `errno`.
+fn build_with_exchange_failing(root: &Path, errno: &str) -> Output {
+    Command::new("strace")
+        .args(["-f", "-o", "/dev/null", "-e", "trace=renameat2"])
+        .arg("-e")
+        .arg(format!("inject=renameat2:error={errno}"))
+        .arg(env!("CARGO_BIN_EXE_samtykke"))
+        .arg("--root")
+        .arg(root)
+        .args(["build", "--no-widget", "--base-url", NEW])
+        .output()
+        .expect("run strace")
+}
+
+/// The exchange failing for a reason two renames would not fix (EXDEV, EPERM) is a failed build
+/// that leaves the old tree; a kernel or file system without it (EINVAL, ENOSYS) gets the
+/// two-rename fallback and the new tree.
+#[test]
+fn only_an_exchange_the_system_lacks_falls_back_to_two_renames() {
+    let (site, old, new) = site();
+    let dist = site.path().join("dist");
+    for errno in ["EXDEV", "EPERM"] {
+        let failed = build_with_exchange_failing(site.path(), errno);
+        let stderr = String::from_utf8_lossy(&failed.stderr);
+        assert_eq!(failed.status.code(), Some(1), "{errno}: {stderr}");
+        assert!(stderr.contains("dist"), "{errno}: {stderr}");
+        assert_eq!(tree(&dist), old, "{errno}: the old tree stays");
+        no_leftovers_soon(site.path(), errno);
+    }
+    for errno in ["EINVAL", "ENOSYS"] {
+        ok(&build_with_exchange_failing(site.path(), errno));
+        assert_eq!(
+            tree(&dist),
+            new,
+            "{errno}: the fallback put the new tree in place"
+        );
+        no_leftovers_soon(site.path(), errno);
+        ok(&build(site.path(), OLD, &[]));
+    }
+}
+
 /// `--out dist`, relative to the working directory: the output's folder is then `.` (not an
 /// empty path), and what a killed build left beside it is found and removed as with any other.
 #[test]
