@@ -203,6 +203,7 @@ def main() -> None:
         "kernel": platform.release(),
         "samtykke_commit": sh("git", "-C", str(REPO), "rev-parse", "--short", "HEAD"),
         "samtykke_tree_dirty": bool(sh("git", "-C", str(REPO), "status", "--porcelain", "--", "generator", "themes")),
+        "samtykke_bin": os.environ.get("SAMTYKKE_BIN"),
         "hugo": sh(hugo, "version").split(" BuildDate")[0],
         "zola": sh(zola, "--version") if zola else None,
         "output_dir": str(OUT),
@@ -296,7 +297,8 @@ def render_markdown(results: dict) -> str:
         "# Generator: Samtykke against " + (" and ".join(r.capitalize() for r in refs)),
         "",
         f"Measured {env['date']} on {env['cpu']}, {env['cores']} cores, Linux {env['kernel']}; "
-        f"samtykke at {env['samtykke_commit']}{' (with uncommitted changes)' if env['samtykke_tree_dirty'] else ''}, "
+        f"samtykke at {env['samtykke_commit']}{' (with uncommitted changes)' if env['samtykke_tree_dirty'] else ''}"
+        + (f" (the binary: {env['samtykke_bin']})" if env.get("samtykke_bin") else "") + ", "
         + (f"{env['zola']} (built from its source, `cargo build --release --locked`), " if env.get("zola") else
            "Zola not run (not on the package registries, and no ZOLA_BIN), ")
         + f"{env['hugo']}. Load average (1 min) {env['load1_start']:.1f} at the start, "

@@ -63,14 +63,19 @@ def main() -> None:
     gen_path, widget_path = RESULTS / "generator.json", RESULTS / "widget.json"
     if gen_path.exists():
         cases = json.loads(gen_path.read_text())["cases"]
-        sizes = [k.split("-", 1)[1] for k in cases if k.startswith("samtykke-") and k.endswith("k")]
+        # Clean builds: "samtykke-10k-vs-zola" beside "zola-10k", and the same with hugo.
+        sizes = sorted({k.split("-")[1] for k in cases if k.startswith(("zola-", "hugo-")) and k.count("-") == 1},
+                       key=lambda size: int(size.rstrip("k")) * (1000 if size.endswith("k") else 1))
         wall, rss = [], []
         for size in sizes:
-            s, h = cases[f"samtykke-{size}"]["summary"], cases[f"hugo-{size}"]["summary"]
-            wall.append((f"{size} pages", [(s["wall_median_s"], OURS, f"samtykke {s['wall_median_s']:.2f} s"),
-                                           (h["wall_median_s"], THEIRS, f"hugo {h['wall_median_s']:.2f} s")]))
-            rss.append((f"{size} pages", [(s["rss_median_mb"], OURS, f"samtykke {s['rss_median_mb']:.0f} MB"),
-                                          (h["rss_median_mb"], THEIRS, f"hugo {h['rss_median_mb']:.0f} MB")]))
+            for ref in ("zola", "hugo"):
+                if f"{ref}-{size}" not in cases:
+                    continue
+                s, r = cases[f"samtykke-{size}-vs-{ref}"]["summary"], cases[f"{ref}-{size}"]["summary"]
+                wall.append((f"{size} pages", [(s["wall_median_s"], OURS, f"samtykke {s['wall_median_s']:.2f} s"),
+                                               (r["wall_median_s"], THEIRS, f"{ref} {r['wall_median_s']:.2f} s")]))
+                rss.append((f"{size} pages", [(s["rss_median_mb"], OURS, f"samtykke {s['rss_median_mb']:.0f} MB"),
+                                              (r["rss_median_mb"], THEIRS, f"{ref} {r['rss_median_mb']:.0f} MB")]))
         chart.panel("Generator: wall time of a clean build", "median; lower is better", wall)
         chart.panel("Generator: peak memory (RSS)", "median of /usr/bin/time -v; lower is better", rss)
     if widget_path.exists():
