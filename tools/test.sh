@@ -49,3 +49,13 @@ cargo test -p samtykke --test audit -- --include-ignored --test-threads=1
 log "hosting: the built site on real nginx and Apache with the generated configuration"
 bash tools/servers.sh install
 cargo test -p samtykke --test hosting -- --include-ignored --test-threads=1
+
+log "mutation testing of the lines this branch changes (tools/mutants.sh --in-diff, at most 24 mutants)"
+# Against where the branch left origin/main; on main itself there is nothing to mutate. The full
+# run (bench/results/mutants.md) takes hours on 2 cores and is not part of this.
+base=$(git merge-base HEAD origin/main 2>/dev/null || true)
+if [ -n "$base" ] && [ "$base" != "$(git rev-parse HEAD)" ]; then
+  MUTANTS_CAP=${MUTANTS_CAP:-24} bash tools/mutants.sh --in-diff "$base"
+else
+  log "HEAD is origin/main, or there is no origin/main: no changed lines to mutate"
+fi

@@ -251,6 +251,29 @@ fn only_an_exchange_the_system_lacks_falls_back_to_two_renames() {
     }
 }
 
+/// The background removal says why it could not remove an old tree: here a folder that cannot
+/// be opened (strace fails the `openat` of that one path), not the "not empty" that would follow.
+#[test]
+fn a_failure_to_list_the_old_tree_is_reported_as_itself() {
+    let (site, _, _) = site();
+    let staged = site.path().join(".dist.old-1-2");
+    std::fs::create_dir_all(staged.join("sub")).expect("mkdir");
+    std::fs::write(staged.join("sub").join("page.html"), "x").expect("write");
+    let out = Command::new("strace")
+        .args(["-f", "-o", "/dev/null", "-P"])
+        .arg(&staged)
+        .args(["-e", "trace=openat", "-e", "inject=openat:error=EACCES"])
+        .arg(env!("CARGO_BIN_EXE_samtykke"))
+        .arg("__remove-old-tree")
+        .arg(&staged)
+        .output()
+        .expect("run strace");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Permission denied"), "{stderr}");
+    assert!(staged.join("sub").join("page.html").is_file());
+}
+
 /// `--out dist`, relative to the working directory: the output's folder is then `.` (not an
 /// empty path), and what a killed build left beside it is found and removed as with any other.
 #[test]

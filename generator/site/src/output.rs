@@ -560,6 +560,16 @@ mod tests {
     }
 
     #[test]
+    fn a_tree_that_is_gone_already_counts_as_removed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert!(remove_tree(&dir.path().join("gone")).is_ok());
+        // A file is not a tree: its folder cannot be listed, and that is the error.
+        std::fs::write(dir.path().join("file"), "x").expect("write");
+        assert!(remove_tree(&dir.path().join("file")).is_err());
+        assert!(dir.path().join("file").is_file());
+    }
+
+    #[test]
     fn stale_staging_folders_of_dead_builds_are_removed() {
         let dir = tempfile::tempdir().expect("tempdir");
         let out = dir.path().join("dist");
