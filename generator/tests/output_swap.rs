@@ -259,19 +259,28 @@ fn a_failure_to_list_the_old_tree_is_reported_as_itself() {
     let staged = site.path().join(".dist.old-1-2");
     std::fs::create_dir_all(staged.join("sub")).expect("mkdir");
     std::fs::write(staged.join("sub").join("page.html"), "x").expect("write");
-    let out = Command::new("strace")
-        .args(["-f", "-o", "/dev/null", "-P"])
-        .arg(&staged)
-        .args(["-e", "trace=openat", "-e", "inject=openat:error=EACCES"])
-        .arg(env!("CARGO_BIN_EXE_samtykke"))
-        .arg("__remove-old-tree")
-        .arg(&staged)
-        .output()
-        .expect("run strace");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("Permission denied"), "{stderr}");
-    assert!(staged.join("sub").join("page.html").is_file());
+    // Opening it fails, or reading its entries does.
+    for (syscall, errno, says) in [
+        ("openat", "EACCES", "Permission denied"),
+        ("getdents64", "EIO", "Input/output error"),
+    ] {
+        let out = Command::new("strace")
+            .args(["-f", "-o", "/dev/null", "-P"])
+            .arg(&staged)
+            .arg("-e")
+            .arg(format!("trace={syscall}"))
+            .arg("-e")
+            .arg(format!("inject={syscall}:error={errno}"))
+            .arg(env!("CARGO_BIN_EXE_samtykke"))
+            .arg("__remove-old-tree")
+            .arg(&staged)
+            .output()
+            .expect("run strace");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{syscall}: {stderr}");
+        assert!(stderr.contains(says), "{syscall}: {stderr}");
+        assert!(staged.join("sub").join("page.html").is_file());
+    }
 }
 
 /// `--out dist`, relative to the working directory: the output's folder is then `.` (not an
