@@ -218,7 +218,10 @@ for key in "${RUN_ORDER[@]}"; do
       IFS=',' read -r -a pkgs <<< "$test_packages"
       for p in "${pkgs[@]}"; do pkg_args+=(-p "$p"); done
       log "${RUN_GROUPS[$key]# }: baseline, cargo test ${pkg_args[*]} $test_args"
-      cargo test -q "${pkg_args[@]}" "${test_words[@]}" >/dev/null ||
+      # In the checkout's own target directory and profile: the kept one holds the copies'
+      # builds, which cargo may take for this tree's.
+      env -u CARGO_TARGET_DIR -u CARGO_PROFILE_DEV_DEBUG -u CARGO_PROFILE_TEST_DEBUG \
+        cargo test -q "${pkg_args[@]}" "${test_words[@]}" >/dev/null ||
         die "the unmutated tree fails: cargo test ${pkg_args[*]} $test_args"
     fi
     baseline=(--baseline=skip --timeout 300 --build-timeout 900)
