@@ -212,10 +212,17 @@ fn the_old_tree_is_removed_after_the_build_has_returned() {
 /// A build of NEW under strace, with every `renameat2` (only the exchange uses it; the other
 /// renames are `rename`) failing with `errno`.
 fn build_with_exchange_failing(root: &Path, errno: &str) -> Output {
+    build_under_strace(root, "renameat2", &format!("renameat2:error={errno}"))
+}
+
+/// A build of NEW under `strace -f`, tracing the system calls `trace` and injecting `inject`.
+fn build_under_strace(root: &Path, trace: &str, inject: &str) -> Output {
     Command::new("strace")
-        .args(["-f", "-o", "/dev/null", "-e", "trace=renameat2"])
+        .args(["-f", "-o", "/dev/null"])
         .arg("-e")
-        .arg(format!("inject=renameat2:error={errno}"))
+        .arg(format!("trace={trace}"))
+        .arg("-e")
+        .arg(format!("inject={inject}"))
         .arg(env!("CARGO_BIN_EXE_samtykke"))
         .arg("--root")
         .arg(root)
@@ -303,15 +310,11 @@ fn a_relative_output_path_clears_what_killed_builds_left_beside_it() {
 /// removed on all cores with unlink/rmdir, other paths use unlinkat); `-f` follows, and waits
 /// for, the background process that removes the old tree.
 fn build_unable_to_delete(root: &Path) -> Output {
-    Command::new("strace")
-        .args(["-f", "-o", "/dev/null", "-e", "trace=unlink,unlinkat,rmdir"])
-        .args(["-e", "inject=unlink,unlinkat,rmdir:error=EACCES"])
-        .arg(env!("CARGO_BIN_EXE_samtykke"))
-        .arg("--root")
-        .arg(root)
-        .args(["build", "--no-widget", "--base-url", NEW])
-        .output()
-        .expect("run strace")
+    build_under_strace(
+        root,
+        "unlink,unlinkat,rmdir",
+        "unlink,unlinkat,rmdir:error=EACCES",
+    )
 }
 
 /// strace's fault injection makes every `unlinkat` fail, as on a tree someone else owns: the
