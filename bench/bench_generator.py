@@ -245,11 +245,11 @@ def main() -> None:
             return run
 
         rebuild_s()   # the first build leaves the output the next ones replace
+        lags.clear()
         for ref in references:
             r_out = OUT / f"rebuild-{ref}-{label(pages)}"
             run_r = lambda ref=ref, r_out=r_out: timed(runner.reference_cmd(ref, site / ref, r_out))  # noqa: E731
             run_r()
-            lags.clear()
             print(f"  rebuild over the previous output, {label(pages)} pages, against {ref}: "
                   f"{args.rebuild_runs} pairs", flush=True)
             ra, rb, ratios = alternate(rebuild_s, run_r, args.rebuild_runs, ("samtykke", ref))
@@ -292,7 +292,7 @@ def main() -> None:
 
 def render_markdown(results: dict) -> str:
     env, cases, pairs = results["env"], results["cases"], results["pairs"]
-    refs = ["zola", "hugo"] if env.get("zola") else ["hugo"]
+    refs = list(dict.fromkeys(p.get("reference", "hugo") for p in pairs.values()))
     lines = [
         "# Generator: Samtykke against " + (" and ".join(r.capitalize() for r in refs)),
         "",

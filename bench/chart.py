@@ -62,15 +62,13 @@ def main() -> None:
     chart = Chart()
     gen_path, widget_path = RESULTS / "generator.json", RESULTS / "widget.json"
     if gen_path.exists():
-        cases = json.loads(gen_path.read_text())["cases"]
-        # Clean builds: "samtykke-10k-vs-zola" beside "zola-10k", and the same with hugo.
-        sizes = sorted({k.split("-")[1] for k in cases if k.startswith(("zola-", "hugo-")) and k.count("-") == 1},
-                       key=lambda size: int(size.rstrip("k")) * (1000 if size.endswith("k") else 1))
+        generator = json.loads(gen_path.read_text())
+        cases = generator["cases"]
         wall, rss = [], []
-        for size in sizes:
-            for ref in ("zola", "hugo"):
-                if f"{ref}-{size}" not in cases:
-                    continue
+        # Each clean-build pair ("clean-10k-zola") names its size and reference, in run order.
+        for key, pair in generator["pairs"].items():
+            if key.startswith("clean-"):
+                size, ref = key.split("-")[1], pair.get("reference", "hugo")
                 s, r = cases[f"samtykke-{size}-vs-{ref}"]["summary"], cases[f"{ref}-{size}"]["summary"]
                 wall.append((f"{size} pages", [(s["wall_median_s"], OURS, f"samtykke {s['wall_median_s']:.2f} s"),
                                                (r["wall_median_s"], THEIRS, f"{ref} {r['wall_median_s']:.2f} s")]))

@@ -207,23 +207,12 @@ for key in "${RUN_ORDER[@]}"; do
   # shellcheck disable=SC2206 # the test arguments are words on purpose
   test_words=($test_args)
   common=(--package "$package" "${file_args[@]}" "${exclude_args[@]}")
+  # cargo-mutants 27.1 runs its baseline with the mutated package's tests only, and so fails on
+  # a `--test` of another package: for such a group the baseline runs here instead (below), and
+  # the mutants get a fixed test timeout.
   baseline=(--minimum-test-timeout 90)
   if [ -n "$test_packages" ]; then
     common+=(--test-package "$test_packages")
-    # cargo-mutants 27.1 runs its baseline with the mutated package's tests only, and so fails
-    # on a `--test` of another package: the baseline runs here instead (the unmutated tree's
-    # tests must pass), and the mutants get a fixed test timeout.
-    if [ "$LIST" = 0 ]; then
-      pkg_args=()
-      IFS=',' read -r -a pkgs <<< "$test_packages"
-      for p in "${pkgs[@]}"; do pkg_args+=(-p "$p"); done
-      log "${RUN_GROUPS[$key]# }: baseline, cargo test ${pkg_args[*]} $test_args"
-      # In the checkout's own target directory and profile: the kept one holds the copies'
-      # builds, which cargo may take for this tree's.
-      env -u CARGO_TARGET_DIR -u CARGO_PROFILE_DEV_DEBUG -u CARGO_PROFILE_TEST_DEBUG \
-        cargo test -q "${pkg_args[@]}" "${test_words[@]}" >/dev/null ||
-        die "the unmutated tree fails: cargo test ${pkg_args[*]} $test_args"
-    fi
     baseline=(--baseline=skip --timeout 300 --build-timeout 900)
   fi
   [ -n "$diff_file" ] && common+=(--in-diff "$diff_file")
@@ -232,13 +221,30 @@ for key in "${RUN_ORDER[@]}"; do
     continue
   fi
   [ -n "${MUTANTS_RE:-}" ] && common+=(--re "$MUTANTS_RE")
-  if [ -n "${MUTANTS_CAP:-}" ]; then
-    count=$("$MUTANTS_BIN" mutants --list "${common[@]}" 2>/dev/null | grep -c . || true)
-    if [ "$count" -gt "$MUTANTS_CAP" ]; then
-      shards=$(( (count + MUTANTS_CAP - 1) / MUTANTS_CAP ))
-      log "$count mutants, more than MUTANTS_CAP=$MUTANTS_CAP: every ${shards}th (--shard 0/$shards)"
-      common+=(--shard "0/$shards" --sharding round-robin)
-    fi
+  listed=$("$MUTANTS_BIN" mutants --list "${common[@]}" 2>/dev/null) ||
+    die "$package: cargo mutants --list failed"
+  count=$(grep -c . <<< "$listed" || true)
+  if [ "$count" = 0 ]; then
+    # --in-diff on a change that touches none of the package's listed files (or only tests).
+    log "${groups[*]}: no mutants to test"
+    continue
+  fi
+  if [ -n "${MUTANTS_CAP:-}" ] && [ "$count" -gt "$MUTANTS_CAP" ]; then
+    shards=$(( (count + MUTANTS_CAP - 1) / MUTANTS_CAP ))
+    log "$count mutants, more than MUTANTS_CAP=$MUTANTS_CAP: every ${shards}th (--shard 0/$shards)"
+    common+=(--shard "0/$shards" --sharding round-robin)
+  fi
+  if [ -n "$test_packages" ]; then
+    pkg_args=()
+    IFS=',' read -r -a pkgs <<< "$test_packages"
+    for p in "${pkgs[@]}"; do pkg_args+=(-p "$p"); done
+    log "${groups[*]}: baseline, cargo test ${pkg_args[*]} $test_args"
+    # In the checkout's own target directory and profile: the kept one holds the copies'
+    # builds, which cargo may take for this tree's.
+    baseline_log=$OUT/$package.baseline.log
+    env -u CARGO_TARGET_DIR -u CARGO_PROFILE_DEV_DEBUG -u CARGO_PROFILE_TEST_DEBUG \
+      cargo test -q "${pkg_args[@]}" "${test_words[@]}" >"$baseline_log" 2>&1 ||
+      die "the unmutated tree fails: cargo test ${pkg_args[*]} $test_args (see $baseline_log)"
   fi
   run_out=$OUT/$package
   started=$SECONDS
@@ -252,11 +258,6 @@ for key in "${RUN_ORDER[@]}"; do
   # With both missed mutants and timeouts it exits 3, so the missed count decides (below).
   case $rc in 0|2|3) ;; *) die "$package: cargo-mutants exited $rc (see $run_out/mutants.out)";; esac
   outcome=$run_out/mutants.out/outcomes.json
-  if [ -n "$diff_file" ] && [ $rc = 0 ] && [ ! -f "$outcome" ]; then
-    # --in-diff on a change that touches none of the package's listed files (or only tests).
-    log "${groups[*]}: no mutants on the changed lines"
-    continue
-  fi
   [ -f "$outcome" ] || die "$package: no $outcome"
   specs=()
   for g in "${groups[@]}"; do

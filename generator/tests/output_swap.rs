@@ -7,6 +7,7 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -217,16 +218,33 @@ fn build_with_exchange_failing(root: &Path, errno: &str) -> Output {
 
 /// A build of NEW under `strace -f`, tracing the system calls `trace` and injecting `inject`.
 fn build_under_strace(root: &Path, trace: &str, inject: &str) -> Output {
-    Command::new("strace")
-        .args(["-f", "-o", "/dev/null"])
+    let build: [&OsStr; 6] = [
+        "--root".as_ref(),
+        root.as_os_str(),
+        "build".as_ref(),
+        "--no-widget".as_ref(),
+        "--base-url".as_ref(),
+        NEW.as_ref(),
+    ];
+    under_strace(None, trace, inject, &build)
+}
+
+/// `samtykke ARGS` under `strace -f` (which follows, and waits for, any process it starts),
+/// tracing the system calls `trace` and injecting `inject`; with `only`, only in calls that
+/// use that path (`-P`).
+fn under_strace(only: Option<&Path>, trace: &str, inject: &str, args: &[&OsStr]) -> Output {
+    let mut strace = Command::new("strace");
+    strace.args(["-f", "-o", "/dev/null"]);
+    if let Some(path) = only {
+        strace.arg("-P").arg(path);
+    }
+    strace
         .arg("-e")
         .arg(format!("trace={trace}"))
         .arg("-e")
         .arg(format!("inject={inject}"))
         .arg(env!("CARGO_BIN_EXE_samtykke"))
-        .arg("--root")
-        .arg(root)
-        .args(["build", "--no-widget", "--base-url", NEW])
+        .args(args)
         .output()
         .expect("run strace")
 }
@@ -271,18 +289,12 @@ fn a_failure_to_list_the_old_tree_is_reported_as_itself() {
         ("openat", "EACCES", "Permission denied"),
         ("getdents64", "EIO", "Input/output error"),
     ] {
-        let out = Command::new("strace")
-            .args(["-f", "-o", "/dev/null", "-P"])
-            .arg(&staged)
-            .arg("-e")
-            .arg(format!("trace={syscall}"))
-            .arg("-e")
-            .arg(format!("inject={syscall}:error={errno}"))
-            .arg(env!("CARGO_BIN_EXE_samtykke"))
-            .arg("__remove-old-tree")
-            .arg(&staged)
-            .output()
-            .expect("run strace");
+        let out = under_strace(
+            Some(&staged),
+            syscall,
+            &format!("{syscall}:error={errno}"),
+            &["__remove-old-tree".as_ref(), staged.as_os_str()],
+        );
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{syscall}: {stderr}");
         assert!(stderr.contains(says), "{syscall}: {stderr}");

@@ -132,6 +132,7 @@ fn decodes_to(suffix: &str, packed: &[u8], expected: &[u8]) -> bool {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+    use std::io::Read;
 
     /// Adds the [`siblings`] of every file in `files`, as a build does file by file.
     fn precompress(files: &mut BTreeMap<String, Vec<u8>>, earlier: Earlier) {
@@ -141,7 +142,6 @@ mod tests {
             .collect();
         files.extend(made);
     }
-    use std::io::Read;
 
     #[test]
     fn siblings_decompress_to_the_original() {

@@ -57,13 +57,10 @@ pub fn is_host_source(text: &str) -> bool {
             return false;
         }
         // Nothing after `]` but a port: `[::1]x` is no host.
-        let port = match after {
-            "" => None,
-            _ => match after.strip_prefix(':') {
-                Some(port) => Some(port),
-                None => return false,
-            },
-        };
+        let port = after.strip_prefix(':');
+        if port.is_none() && !after.is_empty() {
+            return false;
+        }
         (None, port)
     } else {
         let (host, port) = match rest.split_once(':') {
