@@ -40,6 +40,10 @@ PREFIX=$(samtykke_prefix)
 cd "$REPO"
 
 JOBS=${MUTANTS_JOBS:-1}
+# A cap that is not a number would otherwise be ignored by `[ -gt ]` and run everything.
+if [ -n "${MUTANTS_CAP:-}" ] && ! [[ $MUTANTS_CAP =~ ^[1-9][0-9]*$ ]]; then
+  die "MUTANTS_CAP must be a positive whole number, not '$MUTANTS_CAP'"
+fi
 export PROPTEST_CASES=${PROPTEST_CASES:-32}
 OUT=${MUTANTS_OUT:-$REPO/target/mutants}
 
