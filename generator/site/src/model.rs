@@ -6,6 +6,7 @@ use crate::content::{self, Content, PageFile};
 use crate::diagnostics::{Diagnostic, Diagnostics, Source};
 use crate::markdown::{self, Prepared};
 use crate::validate;
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -314,23 +315,41 @@ fn prepare(
         .map(String::as_str)
         .collect();
     let gated = validate::gated::Rules::new(&content.inventory);
-    let mut pages = Vec::with_capacity(placed.len());
-    // Any rejected page returned above, so `placed` lines up with `content.pages`.
-    for (file, (lang, url)) in content.pages.iter().zip(placed) {
-        let cx = markdown::Context {
-            pages: &by_path,
-            urls: &urls,
-            shortcodes,
-            categories: &categories,
-            lang: &lang,
-            default_lang,
-        };
-        let body = markdown::prepare(&file.source, file.body_start, &cx, errors);
-        validate::gated::check(&file.source, file.body_start, &gated, errors);
-        validate::embed::check(&file.source, &body.shortcodes, &content.inventory, errors);
-        pages.push((lang, url, body));
-    }
-    pages
+    // Any rejected page returned above, so `placed` lines up with `content.pages`. Pages are
+    // prepared on every core, each with its own errors; they are merged in page order, so the
+    // report does not depend on scheduling.
+    let prepared: Vec<(String, String, Prepared, Diagnostics)> = content
+        .pages
+        .par_iter()
+        .zip(placed)
+        .map(|(file, (lang, url))| {
+            let mut found = Diagnostics::default();
+            let cx = markdown::Context {
+                pages: &by_path,
+                urls: &urls,
+                shortcodes,
+                categories: &categories,
+                lang: &lang,
+                default_lang,
+            };
+            let body = markdown::prepare(&file.source, file.body_start, &cx, &mut found);
+            validate::gated::check(&file.source, file.body_start, &gated, &mut found);
+            validate::embed::check(
+                &file.source,
+                &body.shortcodes,
+                &content.inventory,
+                &mut found,
+            );
+            (lang, url, body, found)
+        })
+        .collect();
+    prepared
+        .into_iter()
+        .map(|(lang, url, body, found)| {
+            errors.0.extend(found.0);
+            (lang, url, body)
+        })
+        .collect()
 }
 
 /// The checked content, put together as the renderer reads it.

@@ -97,21 +97,14 @@ fn file_error(e: &FsError) -> Diagnostic {
     }
 }
 
-fn read_source(folder: &Folder, path: &Path, errors: &mut Diagnostics) -> Option<Source> {
-    let bytes = match folder.read(path, site_fs::TEXT_LIMIT) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            errors.push(file_error(&e));
-            return None;
-        }
-    };
+fn read_source(folder: &Folder, path: &Path) -> Result<Source, Diagnostic> {
+    let bytes = folder
+        .read(path, site_fs::TEXT_LIMIT)
+        .map_err(|e| file_error(&e))?;
     let shown = folder.shown(path);
     match String::from_utf8(bytes) {
-        Ok(text) => Some(Source::new(shown, text)),
-        Err(e) => {
-            errors.push(not_utf8(shown, e));
-            None
-        }
+        Ok(text) => Ok(Source::new(shown, text)),
+        Err(e) => Err(not_utf8(shown, e)),
     }
 }
 
@@ -136,7 +129,7 @@ fn read_toml<T: DeserializeOwned>(
     path: &Path,
     errors: &mut Diagnostics,
 ) -> Option<(T, Source)> {
-    let source = read_source(folder, path, errors)?;
+    let source = read_source(folder, path).map_err(|e| errors.push(e)).ok()?;
     match parse_toml::<T>(&source, 0, &source.text) {
         Ok(value) => Some((value, source)),
         Err(e) => {
@@ -188,28 +181,27 @@ fn explain_toml_error(raw: &str) -> (String, Option<String>) {
 }
 
 fn read_pages(folder: &Folder, errors: &mut Diagnostics) -> Vec<PageFile> {
+    use rayon::prelude::*;
     let content_dir = folder.dir();
     let (paths, refused) = folder.walk(content_dir, |p| p.extension().is_some_and(|e| e == "md"));
     for e in &refused {
         errors.push(file_error(e));
     }
-    paths
-        .into_iter()
-        .filter_map(|path| {
+    // Each file is read and parsed on its own, so they go on every core; `collect` keeps the
+    // walk's order, and so the order of the pages and of their errors.
+    let read: Vec<Result<PageFile, Diagnostic>> = paths
+        .into_par_iter()
+        .map(|path| {
             // A bad name is reported before reading: the name alone decides it.
             if let Err(e) = page_name(content_dir, &path) {
-                errors.push(bad_name(Source::new(folder.shown(&path), ""), &e));
-                return None;
+                return Err(bad_name(Source::new(folder.shown(&path), ""), &e));
             }
-            let source = read_source(folder, &path, errors)?;
-            match parse_page(source, content_dir, &path) {
-                Ok(page) => Some(page),
-                Err(e) => {
-                    errors.push(*e);
-                    None
-                }
-            }
+            let source = read_source(folder, &path)?;
+            parse_page(source, content_dir, &path).map_err(|e| *e)
         })
+        .collect();
+    read.into_iter()
+        .filter_map(|page| page.map_err(|e| errors.push(e)).ok())
         .collect()
 }
 

@@ -42,8 +42,12 @@ pub fn read(
             if crate::validate::loads::snippet_path(path).is_err() {
                 continue;
             }
-            let Some(source) = read_source(&folder, &content_dir.join(path), errors) else {
-                continue;
+            let source = match read_source(&folder, &content_dir.join(path)) {
+                Ok(source) => source,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
             };
             if let Some(diagnostic) = unsafe_text(&source) {
                 errors.push(diagnostic);
