@@ -97,14 +97,14 @@ fn file_error(e: &FsError) -> Diagnostic {
     }
 }
 
-fn read_source(folder: &Folder, path: &Path) -> Result<Source, Diagnostic> {
+fn read_source(folder: &Folder, path: &Path) -> Result<Source, Box<Diagnostic>> {
     let bytes = folder
         .read(path, site_fs::TEXT_LIMIT)
-        .map_err(|e| file_error(&e))?;
+        .map_err(|e| Box::new(file_error(&e)))?;
     let shown = folder.shown(path);
     match String::from_utf8(bytes) {
         Ok(text) => Ok(Source::new(shown, text)),
-        Err(e) => Err(not_utf8(shown, e)),
+        Err(e) => Err(Box::new(not_utf8(shown, e))),
     }
 }
 
@@ -129,7 +129,9 @@ fn read_toml<T: DeserializeOwned>(
     path: &Path,
     errors: &mut Diagnostics,
 ) -> Option<(T, Source)> {
-    let source = read_source(folder, path).map_err(|e| errors.push(e)).ok()?;
+    let source = read_source(folder, path)
+        .map_err(|e| errors.push(*e))
+        .ok()?;
     match parse_toml::<T>(&source, 0, &source.text) {
         Ok(value) => Some((value, source)),
         Err(e) => {
@@ -189,19 +191,19 @@ fn read_pages(folder: &Folder, errors: &mut Diagnostics) -> Vec<PageFile> {
     }
     // Each file is read and parsed on its own, so they go on every core; `collect` keeps the
     // walk's order, and so the order of the pages and of their errors.
-    let read: Vec<Result<PageFile, Diagnostic>> = paths
+    let read: Vec<Result<PageFile, Box<Diagnostic>>> = paths
         .into_par_iter()
         .map(|path| {
             // A bad name is reported before reading: the name alone decides it.
             if let Err(e) = page_name(content_dir, &path) {
-                return Err(bad_name(Source::new(folder.shown(&path), ""), &e));
+                return Err(Box::new(bad_name(Source::new(folder.shown(&path), ""), &e)));
             }
             let source = read_source(folder, &path)?;
-            parse_page(source, content_dir, &path).map_err(|e| *e)
+            parse_page(source, content_dir, &path)
         })
         .collect();
     read.into_iter()
-        .filter_map(|page| page.map_err(|e| errors.push(e)).ok())
+        .filter_map(|page| page.map_err(|e| errors.push(*e)).ok())
         .collect()
 }
 

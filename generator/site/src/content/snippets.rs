@@ -45,7 +45,7 @@ pub fn read(
             let source = match read_source(&folder, &content_dir.join(path)) {
                 Ok(source) => source,
                 Err(e) => {
-                    errors.push(e);
+                    errors.push(*e);
                     continue;
                 }
             };
