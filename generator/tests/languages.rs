@@ -448,3 +448,69 @@ fn contact_details_fall_back_marked() {
         ]
     );
 }
+
+/// The banner and the preferences are rendered once per language (the pages share them), so a
+/// theme's own partial shows in every page, in each page's language.
+#[test]
+fn a_themes_banner_and_preferences_show_on_every_page_in_its_language() {
+    let root = site(&[]);
+    let partials = root.path().join("themes/standard/templates/partials");
+    std::fs::create_dir_all(&partials).expect("mkdir");
+    std::fs::write(
+        partials.join("banner.html"),
+        r#"<section id="sk-banner" data-own="{{ lang }}">{{ consent.texts.reject_all }}</section>"#,
+    )
+    .expect("banner");
+    std::fs::write(
+        partials.join("preferences.html"),
+        r#"<dialog id="sk-preferences" data-own="{{ lang }}">{% for c in consent.categories %}<b>{{ c.title }}</b>{% endfor %}</dialog>"#,
+    )
+    .expect("preferences");
+    let (out, summary) = built(root.path());
+    let pages = [
+        ("index.html", "nb", "Avvis alle"),
+        ("personvern/index.html", "nb", "Avvis alle"),
+        ("en/index.html", "en", "Reject all"),
+        ("en/privacy/index.html", "en", "Reject all"),
+        ("nn/index.html", "nn", "Avvis alle"),
+        ("404.html", "nb", "Avvis alle"),
+    ];
+    for (path, lang, reject) in pages {
+        let html = page(&out, path);
+        let banner = format!(r#"<section id="sk-banner" data-own="{lang}">{reject}</section>"#);
+        assert_eq!(html.matches(&banner).count(), 1, "{path}: {html}");
+        assert_eq!(
+            html.matches(&format!(
+                r#"<dialog id="sk-preferences" data-own="{lang}"><b>"#
+            ))
+            .count(),
+            1,
+            "{path}"
+        );
+    }
+    assert!(summary.pages >= 5);
+}
+
+/// A theme's banner that reads `page` cannot be shared by the pages: the error names the
+/// partial and says why, rather than only that a variable is missing.
+#[test]
+fn a_partial_that_reads_the_page_is_an_error_that_says_why() {
+    let root = site(&[]);
+    let partials = root.path().join("themes/standard/templates/partials");
+    std::fs::create_dir_all(&partials).expect("mkdir");
+    std::fs::write(
+        partials.join("banner.html"),
+        r#"<section id="sk-banner">{{ page.title }}</section>"#,
+    )
+    .expect("banner");
+    let out = tempfile::tempdir().expect("tempdir");
+    let error = build::build(root.path(), &out.path().join("dist"), &Options::default())
+        .expect_err("the partial reads `page`")
+        .to_string();
+    assert!(
+        error.contains("cannot render partials/banner.html, which every `en` page shares (it is rendered once per language, so it sees no `page`)"),
+        "{error}"
+    );
+    assert!(error.contains("page.title"), "{error}");
+    assert!(!out.path().join("dist").exists());
+}

@@ -213,12 +213,16 @@ struct PartialContext<'a> {
 
 impl Partials {
     fn render(tera: &Tera, cx: &PartialContext) -> Result<Partials, RenderError> {
+        let context = tera::Context::from_serialize(cx)
+            .map_err(|e| template_error("cannot build the partials' context", e))?;
         let one = |template: &str| {
-            let what = format!(
-                "the `{}` pages ({template} is rendered once per language, so it sees no `page`)",
-                cx.language.lang
-            );
-            render_template(tera, template, cx, &what)
+            tera.render(template, &context).map_err(|e| {
+                let what = format!(
+                    "cannot render {template}, which every `{}` page shares (it is rendered once per language, so it sees no `page`)",
+                    cx.language.lang
+                );
+                template_error(&what, e)
+            })
         };
         Ok(Partials {
             banner: one("partials/banner.html")?,
