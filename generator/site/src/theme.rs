@@ -32,6 +32,7 @@ builtin_files!(
     "templates/sitemap.xml",
     "templates/partials/banner.html",
     "templates/partials/cookie_table.html",
+    "templates/partials/footer.html",
     "templates/partials/preferences.html",
     "templates/shortcodes/consent_settings.html",
     "templates/shortcodes/contact.html",

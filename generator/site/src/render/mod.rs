@@ -153,13 +153,14 @@ struct PageContext<'a> {
     partials: &'a Partials,
 }
 
-/// The banner and the preferences dialog, the same on every page of a language: rendered once
-/// per language rather than once per page, where they were nearly half of the rendering time.
-/// base.html puts them in with `{{ partials.banner | safe }}`; a theme's base.html that still
-/// includes them gets the same markup, rendered per page.
+/// The banner, the footer and the preferences dialog, the same on every page of a language:
+/// rendered once per language rather than once per page, where they were about half of the
+/// rendering time. base.html puts them in with `{{ partials.banner | safe }}`; a theme's
+/// base.html that still includes them gets the same markup, rendered per page.
 #[derive(Serialize, Default)]
 struct Partials {
     banner: String,
+    footer: String,
     preferences: String,
 }
 
@@ -215,17 +216,20 @@ impl Partials {
     fn render(tera: &Tera, cx: &PartialContext) -> Result<Partials, RenderError> {
         let context = tera::Context::from_serialize(cx)
             .map_err(|e| template_error("cannot build the partials' context", e))?;
+        // Trimmed: each goes in as a whole element where base.html puts it, on its own line.
         let one = |template: &str| {
-            tera.render(template, &context).map_err(|e| {
+            let html = tera.render(template, &context).map_err(|e| {
                 let what = format!(
                     "cannot render {template}, which every `{}` page shares (it is rendered once per language, so it sees no `page`)",
                     cx.language.lang
                 );
                 template_error(&what, e)
-            })
+            })?;
+            Ok::<_, RenderError>(html.trim().to_owned())
         };
         Ok(Partials {
             banner: one("partials/banner.html")?,
+            footer: one("partials/footer.html")?,
             preferences: one("partials/preferences.html")?,
         })
     }
