@@ -52,7 +52,8 @@ def trace_once(c: bw.Contestant, origin: str, profile: Path) -> dict:
             cdp.send(method, params)
         cdp.send("Tracing.start", {"transferMode": "ReportEvents",
                                    "traceConfig": {"includedCategories": CATEGORIES}})
-        v = bw.visit(cdp, origin + bw.PAGE, c, first=True)
+        # Without the banner probe, whose own callbacks would show up as script before FCP.
+        v = bw.visit(cdp, origin + bw.PAGE, c, first=True, watch_banner=False)
         cdp.send("Tracing.end")
         events = []
         deadline = time.monotonic() + 60
@@ -125,14 +126,25 @@ def analyse(events: list, fcp_probe) -> dict:
                 cover[parent] += clip(e)
         stack.append((e["ts"] + e["dur"], i))
     kinds = defaultdict(float)
+    # Script time before FCP by what ran it: the event and its script (file and line; an inline
+    # script is the page's URL and the line it starts on), so a cost can be pinned to its source.
+    scripts = defaultdict(float)
     for i, e in enumerate(spans):
         if e["name"] in KINDS:
-            kinds[KINDS[e["name"]]] += clip(e) - cover[i]
+            own = clip(e) - cover[i]
+            kinds[KINDS[e["name"]]] += own
+            if KINDS[e["name"]] in ("script", "compile JS") and own > 0:
+                d = e.get("args", {}).get("data", {}) or e.get("args", {})
+                where = urlsplit(d.get("url", "") or d.get("fileName", "")).path or "?"
+                line = d.get("lineNumber", d.get("line", ""))
+                function = f" {d['functionName']}()" if d.get("functionName") else ""
+                scripts[f"{e['name']}{function} {where}:{line}"] += own
     before_fcp = [d for s, d in tasks if s < (fcp_ms or 0)]
     return {
         "fcp_ms": fcp_ms,
         "requests": requests,
         "kinds": dict(kinds),
+        "scripts": dict(scripts),
         "busy_before_fcp_ms": sum(min(d, (fcp_ms or 0) - s) for s, d in tasks if s < (fcp_ms or 0)),
         "longest_task_ms": max((d for _, d in tasks), default=0),
         "longest_task_before_fcp_ms": max(before_fcp, default=0),
@@ -170,6 +182,12 @@ def report(results: dict, env: dict) -> str:
         lines += ["", "| main-thread work before FCP | ms |", "|---|--:|"]
         for k in kinds:
             lines.append(f"| {k} | {med(r['kinds'].get(k, 0) for r in runs):.1f} |")
+        scripts = sorted({k for r in runs for k in r.get("scripts", {})},
+                         key=lambda k: -med(r.get("scripts", {}).get(k, 0) for r in runs))
+        if scripts:
+            lines += ["", "| script and compile time before FCP, by event and source | ms |", "|---|--:|"]
+            for k in scripts:
+                lines.append(f"| `{k}` | {med(r['scripts'].get(k, 0) for r in runs):.1f} |")
         lines.append("")
     return "\n".join(lines) + "\n"
 
