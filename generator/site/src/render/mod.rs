@@ -196,10 +196,11 @@ impl<'a> LanguageParts<'a> {
             head: &shared.head,
             gated_scripts: &shared.gated_scripts,
         };
-        let partials = Partials::render(tera, &cx)?;
-        let what = format!("the `{}` pages", context.lang);
-        let mut tera_context = tera::Context::from_serialize(&cx)
-            .map_err(|e| template_error(&format!("cannot build the context of {what}"), e))?;
+        let mut tera_context = tera::Context::from_serialize(&cx).map_err(|e| {
+            let what = format!("cannot build the context of the `{}` pages", context.lang);
+            template_error(&what, e)
+        })?;
+        let partials = Partials::render(tera, &tera_context, &context.lang)?;
         tera_context.insert("partials", &partials);
         Ok(LanguageParts {
             context,
@@ -210,7 +211,8 @@ impl<'a> LanguageParts<'a> {
     }
 }
 
-/// What the once-per-language partials see: everything a page sees but the page itself.
+/// What the pages of a language share, as the partials and (with `partials`) every page see
+/// it: everything a page sees but the page itself.
 #[derive(Serialize)]
 struct PartialContext<'a> {
     #[serde(flatten)]
@@ -221,15 +223,13 @@ struct PartialContext<'a> {
 }
 
 impl Partials {
-    fn render(tera: &Tera, cx: &PartialContext) -> Result<Partials, RenderError> {
-        let context = tera::Context::from_serialize(cx)
-            .map_err(|e| template_error("cannot build the partials' context", e))?;
+    /// Renders the partials with the language's context (`cx`, which has no `page`).
+    fn render(tera: &Tera, cx: &tera::Context, lang: &str) -> Result<Partials, RenderError> {
         // Trimmed: each goes in as a whole element where base.html puts it, on its own line.
         let one = |template: &str| {
-            let html = tera.render(template, &context).map_err(|e| {
+            let html = tera.render(template, cx).map_err(|e| {
                 let what = format!(
-                    "cannot render {template}, which every `{}` page shares (it is rendered once per language, so it sees no `page`)",
-                    cx.language.lang
+                    "cannot render {template}, which every `{lang}` page shares (it is rendered once per language, so it sees no `page`)"
                 );
                 template_error(&what, e)
             })?;
