@@ -671,6 +671,25 @@ def run_reject(c: Contestant, origin: str, profile: Path, analytics_url: str) ->
         browser.quit()
 
 
+def page_figures(cdp: CDP, probe: dict) -> dict:
+    """FCP, long tasks, script time and the JS heap (before and after a forced GC) of the visit
+    just made."""
+    before_gc = metrics(cdp)
+    cdp.send("HeapProfiler.collectGarbage")
+    after_gc = metrics(cdp)
+    tasks = probe.get("longtasks", [])
+    return {
+        "fcp_ms": probe.get("fcp"),
+        "longtasks": len(tasks),
+        "longtask_ms": sum(d for _, d in tasks),
+        "blocking_ms": sum(max(0.0, d - 50) for _, d in tasks),
+        "script_ms": before_gc.get("ScriptDuration", 0) * 1000,
+        "task_ms": before_gc.get("TaskDuration", 0) * 1000,
+        "heap_mb": before_gc.get("JSHeapUsedSize", 0) / 2**20,
+        "heap_gc_mb": after_gc.get("JSHeapUsedSize", 0) / 2**20,
+    }
+
+
 def run_quiet(c: Contestant, origin: str, profile: Path) -> dict:
     """A first visit watched only by the paint, layout-shift and long-task observers: FCP, script
     time, long tasks and the heap. The banner probe (a MutationObserver over every node the
@@ -684,20 +703,7 @@ def run_quiet(c: Contestant, origin: str, profile: Path) -> dict:
         cdp = browser.cdp
         emulate(cdp)
         v = visit(cdp, origin + PAGE, c, first=True, watch_banner=False)
-        before_gc = metrics(cdp)
-        cdp.send("HeapProfiler.collectGarbage")
-        after_gc = metrics(cdp)
-        p = v["probe"]
-        return {
-            "fcp_ms": p.get("fcp"),
-            "longtasks": len(p.get("longtasks", [])),
-            "longtask_ms": sum(d for _, d in p.get("longtasks", [])),
-            "blocking_ms": sum(max(0.0, d - 50) for _, d in p.get("longtasks", [])),
-            "script_ms": before_gc.get("ScriptDuration", 0) * 1000,
-            "task_ms": before_gc.get("TaskDuration", 0) * 1000,
-            "heap_mb": before_gc.get("JSHeapUsedSize", 0) / 2**20,
-            "heap_gc_mb": after_gc.get("JSHeapUsedSize", 0) / 2**20,
-        }
+        return page_figures(cdp, v["probe"])
     finally:
         browser.quit()
 
@@ -709,23 +715,13 @@ def run_once(c: Contestant, origin: str, profile: Path) -> dict:
         emulate(cdp)
         url = origin + PAGE
         v1 = visit(cdp, url, c, first=True)
-        before_gc = metrics(cdp)
-        cdp.send("HeapProfiler.collectGarbage")
-        after_gc = metrics(cdp)
         p = v1["probe"]
         result = {
-            "fcp_ms": p.get("fcp"),
+            **page_figures(cdp, p),
             "rendered_ms": p.get("rendered"),
             "painted_ms": p.get("painted"),
             "opaque_ms": p.get("opaque"),
             "cls": p.get("cls"),
-            "longtasks": len(p.get("longtasks", [])),
-            "longtask_ms": sum(d for _, d in p.get("longtasks", [])),
-            "blocking_ms": sum(max(0.0, d - 50) for _, d in p.get("longtasks", [])),
-            "script_ms": before_gc.get("ScriptDuration", 0) * 1000,
-            "task_ms": before_gc.get("TaskDuration", 0) * 1000,
-            "heap_mb": before_gc.get("JSHeapUsedSize", 0) / 2**20,
-            "heap_gc_mb": after_gc.get("JSHeapUsedSize", 0) / 2**20,
             "bytes": v1["bytes"],
             "requests": v1["requests"],
             "timed_out": v1["timed_out"],

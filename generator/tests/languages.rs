@@ -449,44 +449,56 @@ fn contact_details_fall_back_marked() {
     );
 }
 
-/// The banner and the preferences are rendered once per language (the pages share them), so a
-/// theme's own partial shows in every page, in each page's language.
+/// Writes the site's own `partials/<name>` over the built-in theme's.
+fn with_partials(root: &Path, partials: &[(&str, &str)]) {
+    let dir = root.join("themes/standard/templates/partials");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for (name, text) in partials {
+        std::fs::write(dir.join(name), text).expect("write a partial");
+    }
+}
+
+/// The banner, the footer and the preferences are rendered once per language (the pages share
+/// them), so a theme's own partials show in every page, in each page's language.
 #[test]
-fn a_themes_banner_and_preferences_show_on_every_page_in_its_language() {
+fn a_themes_shared_partials_show_on_every_page_in_its_language() {
     let root = site(&[]);
-    let partials = root.path().join("themes/standard/templates/partials");
-    std::fs::create_dir_all(&partials).expect("mkdir");
-    std::fs::write(
-        partials.join("banner.html"),
-        r#"<section id="sk-banner" data-own="{{ lang }}">{{ consent.texts.reject_all }}</section>"#,
-    )
-    .expect("banner");
-    std::fs::write(
-        partials.join("preferences.html"),
-        r#"<dialog id="sk-preferences" data-own="{{ lang }}">{% for c in consent.categories %}<b>{{ c.title }}</b>{% endfor %}</dialog>"#,
-    )
-    .expect("preferences");
+    with_partials(
+        root.path(),
+        &[
+            (
+                "banner.html",
+                r#"<section id="sk-banner" data-own="{{ lang }}">{{ consent.texts.reject_all }}</section>"#,
+            ),
+            (
+                "footer.html",
+                r#"<footer data-own="{{ lang }}">{{ labels.policy_version }}</footer>"#,
+            ),
+            (
+                "preferences.html",
+                r#"<dialog id="sk-preferences" data-own="{{ lang }}">{% for c in consent.categories %}<b>{{ c.title }}</b>{% endfor %}</dialog>"#,
+            ),
+        ],
+    );
     let (out, summary) = built(root.path());
     let pages = [
-        ("index.html", "nb", "Avvis alle"),
-        ("personvern/index.html", "nb", "Avvis alle"),
-        ("en/index.html", "en", "Reject all"),
-        ("en/privacy/index.html", "en", "Reject all"),
-        ("nn/index.html", "nn", "Avvis alle"),
-        ("404.html", "nb", "Avvis alle"),
+        ("index.html", "nb", "Avvis alle", "Versjon"),
+        ("personvern/index.html", "nb", "Avvis alle", "Versjon"),
+        ("en/index.html", "en", "Reject all", "Version"),
+        ("en/privacy/index.html", "en", "Reject all", "Version"),
+        ("nn/index.html", "nn", "Avvis alle", "Versjon"),
+        ("404.html", "nb", "Avvis alle", "Versjon"),
     ];
-    for (path, lang, reject) in pages {
+    for (path, lang, reject, version) in pages {
         let html = page(&out, path);
-        let banner = format!(r#"<section id="sk-banner" data-own="{lang}">{reject}</section>"#);
-        assert_eq!(html.matches(&banner).count(), 1, "{path}: {html}");
-        assert_eq!(
-            html.matches(&format!(
-                r#"<dialog id="sk-preferences" data-own="{lang}"><b>"#
-            ))
-            .count(),
-            1,
-            "{path}"
-        );
+        let shared = [
+            format!(r#"<section id="sk-banner" data-own="{lang}">{reject}</section>"#),
+            format!(r#"<footer data-own="{lang}">{version}</footer>"#),
+            format!(r#"<dialog id="sk-preferences" data-own="{lang}"><b>"#),
+        ];
+        for part in shared {
+            assert_eq!(html.matches(&part).count(), 1, "{path}: {part}\n{html}");
+        }
     }
     assert!(summary.pages >= 5);
 }
@@ -496,13 +508,13 @@ fn a_themes_banner_and_preferences_show_on_every_page_in_its_language() {
 #[test]
 fn a_partial_that_reads_the_page_is_an_error_that_says_why() {
     let root = site(&[]);
-    let partials = root.path().join("themes/standard/templates/partials");
-    std::fs::create_dir_all(&partials).expect("mkdir");
-    std::fs::write(
-        partials.join("banner.html"),
-        r#"<section id="sk-banner">{{ page.title }}</section>"#,
-    )
-    .expect("banner");
+    with_partials(
+        root.path(),
+        &[(
+            "banner.html",
+            r#"<section id="sk-banner">{{ page.title }}</section>"#,
+        )],
+    );
     let out = tempfile::tempdir().expect("tempdir");
     let error = build::build(root.path(), &out.path().join("dist"), &Options::default())
         .expect_err("the partial reads `page`")
