@@ -150,22 +150,11 @@ struct Attr {
     value: String,
 }
 
-#[derive(Serialize)]
-struct PageContext<'a> {
-    #[serde(flatten)]
-    language: &'a LanguageContext,
-    page: &'a PageView,
-    nav: Vec<context::NavItem>,
-    head: &'a Head,
-    gated_scripts: &'a [GatedScript],
-    partials: &'a Partials,
-}
-
 /// The banner, the footer and the preferences dialog, the same on every page of a language:
 /// rendered once per language rather than once per page, where they were about half of the
 /// rendering time. base.html puts them in with `{{ partials.banner | safe }}`; a theme's
 /// base.html that still includes them gets the same markup, rendered per page.
-#[derive(Serialize, Default)]
+#[derive(Serialize)]
 struct Partials {
     banner: String,
     footer: String,
@@ -176,7 +165,6 @@ struct Partials {
 struct LanguageParts<'a> {
     context: &'a LanguageContext,
     nav: &'a [context::NavItem],
-    partials: Partials,
     /// The language's context, the head, the gated scripts and the partials as Tera holds
     /// them: each page clones this and adds its `page` and `nav`, rather than serialising the
     /// whole inventory again.
@@ -196,18 +184,35 @@ impl<'a> LanguageParts<'a> {
             head: &shared.head,
             gated_scripts: &shared.gated_scripts,
         };
-        let mut tera_context = tera::Context::from_serialize(&cx).map_err(|e| {
+        let unbuilt = |e| {
             let what = format!("cannot build the context of the `{}` pages", context.lang);
             template_error(&what, e)
-        })?;
+        };
+        let mut tera_context = tera::Context::from_serialize(&cx).map_err(unbuilt)?;
         let partials = Partials::render(tera, &tera_context, &context.lang)?;
-        tera_context.insert("partials", &partials);
+        tera_context
+            .try_insert("partials", &partials)
+            .map_err(unbuilt)?;
         Ok(LanguageParts {
             context,
             nav,
-            partials,
             tera_context,
         })
+    }
+
+    /// The context `what` (a page, the 404 page, a page's shortcodes) renders with: the
+    /// language's, with its own `page` and `nav`.
+    fn page_context(
+        &self,
+        view: &PageView,
+        nav: &[context::NavItem],
+        what: &str,
+    ) -> Result<tera::Context, RenderError> {
+        let mut cx = self.tera_context.clone();
+        cx.try_insert("page", view)
+            .and_then(|()| cx.try_insert("nav", nav))
+            .map_err(|e| template_error(&format!("cannot build the context of {what}"), e))?;
+        Ok(cx)
     }
 }
 
@@ -567,7 +572,7 @@ fn render_pages<E: From<RenderError> + Send>(
         .filter_map(|page| {
             let parts = parts.get(page.lang.as_str())?;
             Some(
-                render_page(site, page, parts, tera, &templates, base, shared)
+                render_page(site, page, parts, tera, &templates, base)
                     .map_err(E::from)
                     .and_then(|(path, html)| emit(path, html)),
             )
@@ -578,15 +583,8 @@ fn render_pages<E: From<RenderError> + Send>(
 
     if let Some(parts) = parts.get(site.default_language()) {
         let view = not_found_view(parts.context, &base.url);
-        let cx = PageContext {
-            language: parts.context,
-            page: &view,
-            nav: parts.nav.to_vec(),
-            head: &shared.head,
-            gated_scripts: &shared.gated_scripts,
-            partials: &parts.partials,
-        };
-        let html = render_template(tera, "404.html", &cx, "404.html")?;
+        let cx = parts.page_context(&view, parts.nav, "404.html")?;
+        let html = render_with(tera, "404.html", &cx, "404.html")?;
         emit(
             "404.html".to_owned(),
             prefix::under(&html, &base.prefix).into_bytes(),
@@ -603,7 +601,6 @@ fn render_page(
     tera: &Tera,
     templates: &HashSet<&str>,
     base: &Base,
-    shared: &Shared,
 ) -> Result<(String, Vec<u8>), RenderError> {
     let template = page
         .file
@@ -614,14 +611,10 @@ fn render_page(
     if !templates.contains(template) {
         return Err(missing_template(site, page, template, templates));
     }
-    let view = page_view(site, page, parts.context, tera, &base.url, shared)?;
-    let mut cx = parts.tera_context.clone();
-    cx.insert("page", &view);
-    cx.insert("nav", &context::nav_at(parts.nav, &page.url));
+    let view = page_view(site, page, parts, tera, &base.url)?;
     let what = page.file.source.path.display().to_string();
-    let html = tera
-        .render(template, &cx)
-        .map_err(|e| template_error(&format!("cannot render {what} with {template}"), e))?;
+    let cx = parts.page_context(&view, &context::nav_at(parts.nav, &page.url), &what)?;
+    let html = render_with(tera, template, &cx, &what)?;
     let html = prefix::under(&html, &base.prefix);
     Ok((output_path(&page.url), html.into_bytes()))
 }
@@ -738,26 +731,24 @@ fn missing_template(
     RenderError::Content(errors)
 }
 
-fn render_template<T: Serialize>(
+fn render_with(
     tera: &Tera,
     template: &str,
-    cx: &T,
+    cx: &tera::Context,
     what: &str,
 ) -> Result<String, RenderError> {
-    let context = tera::Context::from_serialize(cx)
-        .map_err(|e| template_error(&format!("cannot build the context of {what}"), e))?;
-    tera.render(template, &context)
+    tera.render(template, cx)
         .map_err(|e| template_error(&format!("cannot render {what} with {template}"), e))
 }
 
 fn page_view(
     site: &Site,
     page: &Page,
-    language: &LanguageContext,
+    parts: &LanguageParts,
     tera: &Tera,
     base_url: &str,
-    shared: &Shared,
 ) -> Result<PageView, RenderError> {
+    let language = parts.context;
     let mut view = PageView {
         title: page.file.front.title.clone(),
         description: page.file.front.description.get_ref().clone(),
@@ -778,17 +769,9 @@ fn page_view(
         view.content = page.body.html.clone();
         return Ok(view);
     }
-    // Serialised once per page. Each shortcode's arguments are set on it for its render and
-    // then taken back: a copy per shortcode would copy the whole inventory each time.
-    let mut context = tera::Context::from_serialize(PageContext {
-        language,
-        page: &view,
-        nav: Vec::new(),
-        head: &shared.head,
-        gated_scripts: &shared.gated_scripts,
-        partials: &Partials::default(),
-    })
-    .map_err(|e| template_error("cannot build a shortcode's context", e))?;
+    // Made once per page. Each shortcode's arguments are set on it for its render and then
+    // taken back: a copy per shortcode would copy the whole inventory each time.
+    let mut context = parts.page_context(&view, &[], "a shortcode")?;
     let mut expanded = Vec::with_capacity(page.body.shortcodes.len());
     for call in &page.body.shortcodes {
         let mut shadowed = Vec::with_capacity(call.args.len());
